@@ -1,0 +1,35 @@
+import type { SourceLoc } from './types.js';
+
+/** Stable exit codes (documented in the README). */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  failedHosts: 2,
+  unreachableHosts: 3,
+  invalidInput: 4,
+  refused: 5,
+  /** with --detailed-exitcode: success, and changes are pending (check/plan) or were made (apply) */
+  changes: 6,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export function formatLoc(loc: SourceLoc | undefined): string {
+  return loc ? `${loc.file}:${loc.line}:${loc.column}` : '';
+}
+
+/** An error the user can act on: one line, a location when there is one, an exit code. */
+export class FleetError extends Error {
+  constructor(
+    message: string,
+    readonly code: ExitCode = ExitCode.invalidInput,
+    readonly loc?: SourceLoc,
+    options?: { cause?: unknown },
+  ) {
+    super(loc ? `${formatLoc(loc)}: ${message}` : message, options);
+    this.name = 'FleetError';
+  }
+}
+
+/** Invalid input: bad inventory, playbook, variables or arguments. */
+export const invalid = (message: string, loc?: SourceLoc): FleetError => new FleetError(message, ExitCode.invalidInput, loc);

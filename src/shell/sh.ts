@@ -1,0 +1,68 @@
+// The one way fleet builds shell text. Every interpolated value is single-quoted; only values that
+// are already Scripts (built by this module) are spliced in as-is.
+
+/** A piece of POSIX shell that fleet built itself. Construct only through `sh`, `raw` or `join`. */
+export class Script {
+  private constructor(readonly text: string) {}
+  /** @internal use `sh`, `raw` or `join` */
+  static of(text: string): Script {
+    return new Script(text);
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+export class NulInShellValueError extends Error {
+  constructor() {
+    super('a value sent to a remote shell contains a NUL byte, which no shell can carry');
+    this.name = 'NulInShellValueError';
+  }
+}
+
+/** Single-quote a value for a POSIX shell: the result is always one word, byte for byte. */
+export function quote(value: string | number): string {
+  const s = String(value);
+  if (s.includes('\0')) throw new NulInShellValueError();
+  if (s !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+type Interpolated = Script | string | number | readonly (Script | string | number)[];
+
+function render(v: Interpolated): string {
+  if (v instanceof Script) return v.text;
+  if (Array.isArray(v)) return v.map((x) => render(x as Script | string | number)).join(' ');
+  return quote(v as string | number);
+}
+
+/** Tagged template: literal parts are trusted shell, interpolations are quoted (arrays: one word each). */
+export function sh(parts: TemplateStringsArray, ...values: Interpolated[]): Script {
+  let out = parts[0] ?? '';
+  values.forEach((v, i) => {
+    out += render(v) + (parts[i + 1] ?? '');
+  });
+  return Script.of(out);
+}
+
+/** Trusted shell text written in fleet's own source (never user input). */
+export function raw(text: string): Script {
+  return Script.of(text);
+}
+
+export function join(scripts: readonly Script[], sep = '\n'): Script {
+  return Script.of(scripts.map((s) => s.text).join(sep));
+}
+
+/** Write `content` to `path` atomically: temp file in the same directory, then rename.
+ *  Content travels base64-encoded so any bytes survive the shell. */
+export function atomicWrite(path: string, content: string | Buffer, mode?: string): Script {
+  const b64 = Buffer.from(content).toString('base64');
+  return sh`fleet_tmp=$(mktemp ${path + '.fleet-XXXXXX'})
+trap 'rm -f "$fleet_tmp"' EXIT
+printf '%s' ${b64} | base64 -d > "$fleet_tmp"
+${mode ? sh`chmod ${mode} "$fleet_tmp"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$fleet_tmp" && chown --reference=${path} "$fleet_tmp"; else chmod 0644 "$fleet_tmp"; fi`}
+sync "$fleet_tmp" 2>/dev/null || true
+mv -f "$fleet_tmp" ${path}
+trap - EXIT`;
+}

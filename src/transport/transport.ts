@@ -1,0 +1,61 @@
+// The only thing the engine knows about reaching a host.
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** exit code; null when the remote command died from a signal */
+  code: number | null;
+  signal?: string;
+}
+
+export interface ExecOptions {
+  /** bytes written to the command's stdin, then stdin is closed */
+  stdin?: string | Buffer;
+  /** kill the command and fail after this long (default: the transport's command timeout) */
+  timeoutMs?: number;
+}
+
+export interface Transport {
+  /** human name for messages: user@host:port or 'local' */
+  readonly target: string;
+  /** open the connection (idempotent); rejects with TransportError */
+  connect(): Promise<void>;
+  /** run `command` through the remote user's shell */
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+  /** number of exec calls made so far (for round-trip tests and the benchmark) */
+  readonly execCount: number;
+}
+
+export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'closed' | 'config';
+
+/** The host could not be reached or the channel broke: the host is "unreachable", not "failed". */
+export class TransportError extends Error {
+  constructor(
+    readonly kind: TransportErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+}
+
+/** Connection settings of one host, resolved from inventory vars and ~/.ssh/config. */
+export interface ConnectionSpec {
+  connection: 'ssh' | 'local';
+  host: string;
+  port: number;
+  user?: string;
+  identityFiles: string[];
+  /** known_hosts files to verify against (default: ~/.ssh/known_hosts, /etc/ssh/ssh_known_hosts) */
+  knownHostsFiles?: string[];
+  /** ssh config file (default ~/.ssh/config); false to ignore */
+  sshConfigFile?: string | false;
+  /** jump hosts, outermost first: "user@host:port" */
+  proxyJump?: string;
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  password?: string;
+}

@@ -1,0 +1,96 @@
+// The vocabulary of fleet. Tasks, facts, the engine and the reporters all speak in these types.
+import type { Script } from './shell/sh.js';
+import type { Schema } from './schema/schema.js';
+
+/** A read-only probe and a pure parser. `key` dedupes probes across tasks in one gather. */
+export interface Fact<T> {
+  key: string;
+  probe: Script;
+  /** stdout of the probe and its exit code; "absent" is a value, never an exception */
+  parse(stdout: string, code: number): T;
+}
+
+export type FactMap = Record<string, Fact<unknown>>;
+export type FactValues<F extends FactMap> = { [K in keyof F]: F[K] extends Fact<infer T> ? T : never };
+
+/** A file-content diff: data only; the report layer renders it. */
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: string;
+}
+
+/** What one task will do on one host. `steps` run in order inside one `set -e` subshell. */
+export interface Change {
+  summary: string;
+  diff?: FileDiff;
+  steps: Script[];
+  /** fact keys this change makes stale (re-probed for verify and for later tasks) */
+  invalidates: string[];
+  /** a change whose outcome cannot be predicted (e.g. a bare command): check mode says so */
+  unpredictable?: boolean;
+  /** shown alongside the change: caveats an operator must read (e.g. "re-opens CVE-…") */
+  warnings?: string[];
+}
+
+/** A no-op always says why. */
+export type Plan = { ok: string } | Change[];
+
+export function isOk(plan: Plan): plan is { ok: string } {
+  return !Array.isArray(plan);
+}
+
+export interface Task<A, F extends FactMap> {
+  /** the key a playbook uses, e.g. 'json_file', 'containerd_pin' */
+  type: string;
+  description: string;
+  args: Schema<A>;
+  /** the argument a bare string fills: `command: echo hi` means { cmd: 'echo hi' } */
+  freeForm?: string;
+  /** controller-side I/O before planning (read a local source file, render a template); the
+   *  result must be plain data so plan() stays pure */
+  resolve?(args: A, ctx: ResolveCtx): A;
+  /** declare what to read; never read it yourself */
+  facts(args: A): F;
+  /** pure: fixture-testable without SSH */
+  plan(args: A, now: FactValues<F>): Plan;
+  /** after apply, with the re-probed facts; undefined = converged. Default: plan() is { ok }.
+   *  Return false to skip verification (a bare command has nothing to verify). */
+  verify?(args: A, after: FactValues<F>): string | undefined | false;
+}
+
+// biome-ignore lint: the registry holds tasks of every argument type
+export type AnyTask = Task<any, FactMap>;
+
+export function defineTask<A, F extends FactMap>(task: Task<A, F>): Task<A, F> {
+  return task;
+}
+
+export interface ResolveCtx {
+  /** read a controller file, relative to the playbook's directory */
+  readFile(path: string): string;
+  /** render a Handlebars template with the host's variables */
+  render(template: string, name: string): string;
+}
+
+/** A task as written in a playbook (or built in code), bound to its arguments. */
+export interface TaskCall {
+  name: string;
+  type: string;
+  /** raw arguments; strings may hold {{ templates }} rendered per host */
+  args: unknown;
+  when?: string;
+  notify: string[];
+  tags: string[];
+  ignoreErrors: boolean;
+  /** where it was written, for messages: file:line:column */
+  loc?: SourceLoc;
+}
+
+export interface SourceLoc {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export type Vars = Record<string, unknown>;
