@@ -17,8 +17,6 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          // lab hosts share 2 cores: a few files at a time
-          poolOptions: { forks: { maxForks: 2, minForks: 1 } },
         },
       },
     ],
