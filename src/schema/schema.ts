@@ -8,6 +8,8 @@ export class SchemaError extends Error {
   constructor(
     readonly path: Path,
     readonly detail: string,
+    /** the key itself is wrong (unknown), not its value */
+    readonly atKey = false,
   ) {
     super(path.length ? `argument '${path.join('.')}' ${detail}` : detail);
     this.name = 'SchemaError';
@@ -150,7 +152,7 @@ export function object<S extends Shape>(shape: S, refine?: (v: Out<S>, path: Pat
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SchemaError(path, `must be a mapping, got ${typeName(v)}`);
       const input = v as Record<string, unknown>;
       for (const k of Object.keys(input)) {
-        if (!(k in shape)) throw new SchemaError([...path, k], `is not known${didYouMean(k, Object.keys(shape))}; known: ${Object.keys(shape).join(', ')}`);
+        if (!(k in shape)) throw new SchemaError([...path, k], `is not known${didYouMean(k, Object.keys(shape))}; known: ${Object.keys(shape).join(', ')}`, true);
       }
       const out: Record<string, unknown> = {};
       for (const [k, s] of Object.entries(shape)) {

@@ -1,0 +1,16 @@
+// The CLI's contact with the world, injectable so tests run the CLI in-process.
+export interface CliIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export const processIO = (): CliIO => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() });
+
+export function writer(stream: NodeJS.WritableStream): (line: string) => void {
+  return (line) => {
+    stream.write(`${line}\n`);
+  };
+}

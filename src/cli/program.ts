@@ -1,0 +1,128 @@
+// argv -> command. Thin: everything real lives in the layers below. `runCli` takes argv and IO as
+// parameters so tests run the CLI in-process.
+import { Command, CommanderError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { ExitCode, FleetError } from '../errors.js';
+import { defaultInventory, inventoryToJson, loadInventory, selectHosts } from '../inventory/index.js';
+import { loadPlaybook } from '../playbook/load.js';
+import { builtinRegistry } from '../tasks/builtin.js';
+import { taskReference } from '../tasks/reference.js';
+import { applyCommand } from './apply.js';
+import { parseExtraVars } from './extra-vars.js';
+import { processIO, type CliIO } from './io.js';
+import { askSecret } from './prompt.js';
+import { VERSION } from '../version.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let code: number = ExitCode.ok;
+  const debug = argv.includes('--debug');
+  const program = new Command('fleet')
+    .description('Apply idempotent remediation playbooks over SSH to fleets of Docker hosts.')
+    .version(VERSION)
+    .option('--debug', 'print stack traces of errors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('apply')
+    .description('show what would change (dry run), confirm, then apply; with --check only the dry run')
+    .argument('<playbook>', 'playbook YAML file')
+    .option('-i, --inventory <file>', 'inventory (Ansible YAML or INI); default: localhost over a local connection')
+    .option('-C, --check', 'dry run: gather and plan, change nothing', false)
+    .option('-D, --diff', 'show unified diffs of file changes', false)
+    .option('-l, --limit <pattern>', 'only hosts matching: names, groups, globs, !exclude, &intersect, comma lists')
+    .option('-t, --tags <tags>', 'only tasks with one of these tags (comma list)')
+    .option('-e, --extra-vars <vars>', 'key=value, JSON, or @file (highest precedence; repeatable)', collect, [])
+    .addOption(new Option('-f, --forks <n>', 'hosts worked on at once').default(50).argParser((v) => positiveInt(v, '--forks')))
+    .option('-y, --yes', 'apply without asking (required without a terminal)', false)
+    .option('--json <file>', 'write a machine-readable report of every host and task')
+    .option('-K, --ask-become-pass', 'ask for the sudo password (or set FLEET_BECOME_PASSWORD)', false)
+    .option('-v, --verbose', 'print every task, ok and skipped included', false)
+    .option('--detailed-exitcode', `exit ${ExitCode.changes} when changes are pending (with --check) or were applied`, false)
+    .action(async (file: string, o) => {
+      const registry = builtinRegistry();
+      const extraVars = parseExtraVars(o.extraVars, io.cwd);
+      const inventory = o.inventory ? loadInventory(resolve(io.cwd, o.inventory)) : defaultInventory();
+      const playbook = loadPlaybook(resolve(io.cwd, file), registry);
+      let becomePassword = io.env.FLEET_BECOME_PASSWORD;
+      if (o.askBecomePass && becomePassword === undefined) {
+        if (!io.stdin.isTTY) throw new FleetError('--ask-become-pass needs a terminal; set FLEET_BECOME_PASSWORD instead', ExitCode.invalidInput);
+        becomePassword = await askSecret('BECOME password: ', io.stdin, io.stderr);
+      }
+      code = await applyCommand(
+        io,
+        playbook,
+        inventory,
+        { registry, forks: o.forks, limit: o.limit, tags: o.tags ? String(o.tags).split(',').map((t: string) => t.trim()) : undefined, extraVars, becomePassword },
+        { check: o.check, diff: o.diff, yes: o.yes, json: o.json, verbose: o.verbose, detailedExitcode: o.detailedExitcode },
+      );
+    });
+
+  program
+    .command('inventory')
+    .description('show the resolved inventory')
+    .option('-i, --inventory <file>', 'inventory file (default: localhost)')
+    .option('--list', 'print hosts with their resolved variables as JSON', false)
+    .option('-l, --limit <pattern>', 'only hosts matching the pattern')
+    .option('-e, --extra-vars <vars>', 'key=value, JSON, or @file', collect, [])
+    .action((o) => {
+      const extraVars = parseExtraVars(o.extraVars, io.cwd);
+      const inv = o.inventory ? loadInventory(resolve(io.cwd, o.inventory), { extraVars }) : defaultInventory(extraVars);
+      const hosts = selectHosts(inv, o.limit ?? 'all');
+      io.stdout.write(o.list ? `${JSON.stringify(inventoryToJson(inv, hosts), null, 2)}\n` : `${hosts.join('\n')}\n`);
+    });
+
+  program
+    .command('tasks')
+    .description('list task types and their arguments')
+    .argument('[type]', 'one task type')
+    .action((type?: string) => {
+      io.stdout.write(taskReference(builtinRegistry(), type));
+    });
+
+  const lab = program.command('lab').description('a lab of real Debian hosts in local Docker containers, to try fleet');
+  lab
+    .command('up')
+    .description('start lab hosts with a mix of problem scenarios and write .lab/inventory.yaml')
+    .addOption(new Option('--hosts <n>', 'number of hosts').default(3).argParser((v) => positiveInt(v, '--hosts')))
+    .option('--dir <dir>', 'where to write the inventory and key', '.lab')
+    .action(async (o) => {
+      const { labUp } = await import('../lab/cli.js');
+      const r = await labUp({ hosts: o.hosts, dir: resolve(io.cwd, o.dir) });
+      io.stdout.write(`lab up: ${r.hosts.length} hosts\ninventory: ${r.inventoryPath}\ntry: fleet apply playbooks/harden.yaml -i ${r.inventoryPath} --check --diff\n`);
+    });
+  lab
+    .command('down')
+    .description('remove the lab started by `fleet lab up`')
+    .option('--dir <dir>', 'the lab directory', '.lab')
+    .action(async (o) => {
+      const { labDown } = await import('../lab/cli.js');
+      await labDown({ dir: resolve(io.cwd, o.dir) });
+      io.stdout.write('lab down\n');
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
+    }
+    if (e instanceof FleetError) {
+      io.stderr.write(`fleet: ${e.message}\n`);
+      if (debug && e.stack) io.stderr.write(`${e.stack}\n`);
+      return e.code;
+    }
+    io.stderr.write(`fleet: internal error: ${(e as Error).message ?? String(e)}${debug ? `\n${(e as Error).stack}` : ' (run with --debug for the stack trace)'}\n`);
+    return ExitCode.internal;
+  }
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new FleetError(`${flag} must be a positive integer, got '${v}'`, ExitCode.invalidInput);
+  return n;
+}

@@ -1,0 +1,188 @@
+// One play on one host: gather -> plan (pure) -> apply -> verify, in as few windows as the facts
+// allow. A window closes only when a task needs a fact that a pending change makes stale.
+import { isOk, type Change, type Fact, type FactMap, type Vars } from '../types.js';
+import { hostFacts, type HostFacts } from '../facts/host.js';
+import { evalWhen } from '../playbook/expr.js';
+import { applyScript, gatherScript, parseFramed } from './frame.js';
+import type { Remote } from './remote.js';
+import type { PreparedTask } from './prepare.js';
+import type { Mode, TaskResult } from './results.js';
+
+export interface HostPlayInput {
+  remote: Remote;
+  mode: Mode;
+  tasks: PreparedTask[];
+  handlers: PreparedTask[];
+  vars: Vars;
+  onPhase(phase: 'gather' | 'apply' | 'verify'): void;
+  onResult(r: TaskResult): void;
+}
+
+interface Planned {
+  prep: PreparedTask;
+  changes: Change[];
+  provisional: boolean;
+}
+
+export class RemoteFailure extends Error {}
+
+const BASE = hostFacts();
+
+export async function runHostPlay(input: HostPlayInput): Promise<{ results: TaskResult[]; failed: boolean }> {
+  const { remote, mode } = input;
+  const cache = new Map<string, unknown>();
+  const stale = new Set<string>();
+  const results: TaskResult[] = [];
+  let window: Planned[] = [];
+  let failed = false;
+  const callOf = new Map<TaskResult, PreparedTask['call']>();
+  const emit = (r: TaskResult) => {
+    results.push(r);
+    input.onResult(r);
+  };
+  const base = (prep: PreparedTask, extra: Partial<TaskResult>): TaskResult => {
+    const r: TaskResult = { task: prep.call.name, type: prep.call.type, handler: prep.handler, status: 'ok', changes: [], loc: prep.call.loc, ...extra };
+    callOf.set(r, prep.call);
+    return r;
+  };
+
+  async function gather(facts: Fact<unknown>[]): Promise<void> {
+    const byKey = new Map<string, Fact<unknown>>([[BASE.key, BASE]]);
+    for (const f of facts) byKey.set(f.key, f);
+    const list = [...byKey.values()];
+    const framed = gatherScript(list.map((f) => f.probe));
+    const r = await remote.run(framed.script);
+    const sections = parseFramed(r.stdout, framed.nonce);
+    list.forEach((f, i) => {
+      const s = sections.get(i);
+      if (!s) throw new RemoteFailure(`gathering facts failed (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' ') || 'no output'}`);
+      cache.set(f.key, f.parse(s.out, s.code));
+      stale.delete(f.key);
+    });
+  }
+
+  const factsOf = (prep: PreparedTask) => Object.values(prep.facts) as Fact<unknown>[];
+  const valuesFor = (facts: FactMap) => Object.fromEntries(Object.entries(facts).map(([n, f]) => [n, cache.get(f.key)]));
+
+  async function flush(remaining: PreparedTask[]): Promise<void> {
+    if (window.length === 0) return;
+    const planned = window;
+    window = [];
+    if (mode === 'check') {
+      for (const p of planned) emit(base(p.prep, { status: 'would-change', changes: p.changes.map(record), provisional: p.provisional || undefined }));
+      return;
+    }
+    input.onPhase('apply');
+    const blocks = planned.flatMap((p) => p.changes.map((c) => ({ steps: c.steps, continueOnError: p.prep.call.ignoreErrors })));
+    const framed = applyScript(blocks);
+    const r = await remote.run(framed.script);
+    const sections = parseFramed(r.stdout, framed.nonce);
+    if (sections.size === 0 && r.code !== 0) throw new RemoteFailure(`apply could not start (exit ${r.code ?? r.signal}): ${r.stderr.trim() || r.stdout.trim()}`);
+    let i = 0;
+    const applied: Planned[] = [];
+    const outcome = new Map<Planned, TaskResult>();
+    for (const p of planned) {
+      const outs: string[] = [];
+      let status: 'changed' | 'failed' | 'skipped' = 'changed';
+      for (const _ of p.changes) {
+        const s = sections.get(i++);
+        if (!s) status = status === 'changed' ? 'skipped' : status;
+        else {
+          if (s.out.trim()) outs.push(s.out.trimEnd());
+          if (s.code !== 0) status = 'failed';
+        }
+      }
+      const output = outs.join('\n') || undefined;
+      if (status === 'skipped') outcome.set(p, base(p.prep, { status: 'skipped', reason: 'not run: an earlier task failed' }));
+      else if (status === 'failed') outcome.set(p, base(p.prep, { status: 'failed', reason: `step failed: ${lastLine(output)}`, output, changes: p.changes.map(record), ignored: p.prep.call.ignoreErrors || undefined }));
+      else {
+        applied.push(p);
+        outcome.set(p, base(p.prep, { status: 'changed', changes: p.changes.map(record), output }));
+      }
+    }
+    // verify: one gather re-probes every stale fact, for the applied tasks and for the tasks to come
+    const restale = [...applied.flatMap((p) => factsOf(p.prep)), ...remaining.flatMap(factsOf)].filter((f) => stale.has(f.key));
+    input.onPhase('verify');
+    await gather(restale);
+    for (const p of applied) {
+      const res = outcome.get(p)!;
+      const msg = verifyOne(p.prep);
+      if (msg) Object.assign(res, { status: 'failed', reason: `did not converge: ${msg}` });
+    }
+    for (const p of planned) {
+      const res = outcome.get(p)!;
+      emit(res);
+      if (res.status === 'failed' && !res.ignored) failed = true;
+    }
+  }
+
+  function verifyOne(prep: PreparedTask): string | undefined {
+    const after = valuesFor(prep.facts);
+    if (prep.task.verify) {
+      const v = prep.task.verify(prep.args, after as never);
+      return v === false ? undefined : v;
+    }
+    const again = prep.task.plan(prep.args, after as never);
+    return isOk(again) ? undefined : again.map((c) => c.summary).join('; ');
+  }
+
+  const all = [...input.tasks, ...input.handlers];
+  input.onPhase('gather');
+  await gather(all.flatMap(factsOf));
+  const notified = new Set<string>();
+  const queue: PreparedTask[] = [...input.tasks];
+  let handlersQueued = false;
+  for (let i = 0; !failed; i++) {
+    if (i === queue.length) {
+      if (handlersQueued) break;
+      handlersQueued = true;
+      // handlers run after every task, in definition order, only where a change notified them
+      queue.push(...input.handlers.filter((h) => [h.call.name, ...h.call.notify].some((n) => notified.has(n))));
+      if (i === queue.length) break;
+    }
+    const prep = queue[i]!;
+    const usesStale = factsOf(prep).some((f) => stale.has(f.key));
+    if (usesStale && mode === 'apply') await flush(queue.slice(i));
+    if (failed) break;
+    const scope = { ...input.vars, facts: cache.get(BASE.key) as HostFacts };
+    try {
+      if (prep.call.when !== undefined && !evalWhen(prep.call.when, scope)) {
+        emit(base(prep, { status: 'skipped', reason: `when: ${prep.call.when}` }));
+      } else {
+        const plan = prep.task.plan(prep.args, valuesFor(prep.facts) as never);
+        if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined }));
+        else {
+          window.push({ prep, changes: plan, provisional: usesStale && mode === 'check' });
+          for (const c of plan) for (const k of c.invalidates) stale.add(k);
+          if (!prep.handler) for (const n of prep.call.notify) notified.add(n);
+        }
+      }
+    } catch (e) {
+      if (usesStale && mode === 'check') {
+        // the facts this plan needs will only exist once earlier changes are made: say so, honestly
+        const summary = `depends on an earlier change: ${(e as Error).message}`;
+        window.push({ prep, changes: [{ summary, steps: [], invalidates: [], unpredictable: true }], provisional: true });
+        continue;
+      }
+      const r = base(prep, { status: 'failed', reason: (e as Error).message, ignored: prep.call.ignoreErrors || undefined });
+      // keep order: changes planned before this task are applied first
+      await flush(queue.slice(i + 1));
+      emit(r);
+      if (!prep.call.ignoreErrors) failed = true;
+    }
+  }
+  if (!failed) await flush([]);
+  // results arrive per window; report them in task order
+  const order = new Map(queue.map((p, i) => [p.call, i]));
+  const pos = (r: TaskResult) => order.get(callOf.get(r)!) ?? 0;
+  return { results: [...results].sort((a, b) => pos(a) - pos(b)), failed };
+}
+
+function record(c: Change) {
+  return { summary: c.summary, diff: c.diff, unpredictable: c.unpredictable, warnings: c.warnings };
+}
+
+function lastLine(s: string | undefined): string {
+  const lines = (s ?? '').trim().split('\n');
+  return lines[lines.length - 1] || 'no output';
+}

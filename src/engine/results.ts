@@ -1,0 +1,94 @@
+// What a run produced, per host and per task. Reporters and the JSON report read only these.
+import type { FileDiff, SourceLoc } from '../types.js';
+
+export type Mode = 'check' | 'apply';
+
+export type TaskStatus =
+  | 'ok' // already right (reason says why)
+  | 'changed' // apply changed it and verified
+  | 'would-change' // check mode: apply would change it
+  | 'skipped' // `when` false, or not reached
+  | 'failed';
+
+export interface ChangeRecord {
+  summary: string;
+  diff?: FileDiff;
+  unpredictable?: boolean;
+  warnings?: string[];
+}
+
+export interface TaskResult {
+  task: string;
+  type: string;
+  handler: boolean;
+  status: TaskStatus;
+  /** why ok/skipped, or the error */
+  reason?: string;
+  changes: ChangeRecord[];
+  /** output of the applied steps (changed/failed) */
+  output?: string;
+  /** the failure was ignored (ignore_errors) */
+  ignored?: boolean;
+  /** check mode: planned on facts that an earlier change would alter */
+  provisional?: boolean;
+  loc?: SourceLoc;
+}
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable';
+
+export interface HostCounts {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+}
+
+export interface HostReport {
+  host: string;
+  status: HostStatus;
+  tasks: TaskResult[];
+  error?: string;
+  counts: HostCounts;
+  /** round trips made (exec calls) */
+  execs: number;
+  durationMs: number;
+}
+
+export interface RunReport {
+  mode: Mode;
+  playbook: string;
+  startedAt: string;
+  durationMs: number;
+  hosts: HostReport[];
+  /** hosts matched by plays but given no report (none in a normal run) */
+  summary: HostCounts & { hosts: number };
+}
+
+export type RunEvent =
+  | { type: 'run-start'; mode: Mode; playbook: string; hosts: string[] }
+  | { type: 'play-start'; play: string; hosts: string[] }
+  | { type: 'host-phase'; host: string; phase: 'connect' | 'gather' | 'apply' | 'verify' }
+  | { type: 'task'; host: string; result: TaskResult }
+  | { type: 'host-end'; host: string; report: HostReport }
+  | { type: 'run-end'; report: RunReport };
+
+export type Listener = (e: RunEvent) => void;
+
+export function countTasks(tasks: readonly TaskResult[], unreachable: boolean): HostCounts {
+  const c: HostCounts = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: unreachable ? 1 : 0 };
+  for (const t of tasks) {
+    if (t.status === 'ok') c.ok++;
+    else if (t.status === 'changed' || t.status === 'would-change') c.changed++;
+    else if (t.status === 'skipped') c.skipped++;
+    else if (t.status === 'failed' && !t.ignored) c.failed++;
+    else if (t.status === 'failed') c.ok++;
+  }
+  return c;
+}
+
+export function summarize(hosts: readonly HostReport[]): RunReport['summary'] {
+  const sum = { hosts: hosts.length, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 };
+  for (const h of hosts) for (const k of ['ok', 'changed', 'failed', 'skipped', 'unreachable'] as const) sum[k] += h.counts[k];
+  return sum;
+}

@@ -1,0 +1,67 @@
+// YAML documents that remember where every node came from, so any later error can say file:line:col.
+import { readFileSync, statSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node, type Document } from 'yaml';
+import { invalid } from '../errors.js';
+import type { SourceLoc } from '../types.js';
+
+const MAX_BYTES = 16 * 1024 * 1024;
+
+export interface YamlSource {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  /** location of a node (its value start) */
+  loc(node: unknown): SourceLoc;
+  /** location of the node at `path` below `node`, as deep as it exists */
+  locAt(node: unknown, path: (string | number)[], atKey?: boolean): SourceLoc;
+}
+
+export function readTextFile(file: string, what: string): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (e) {
+    throw invalid(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  if (size > MAX_BYTES) throw invalid(`${what} ${file} is ${Math.round(size / 1048576)} MiB; the limit is 16 MiB`);
+  const buf = readFileSync(file);
+  if (buf.includes(0)) throw invalid(`${what} ${file} is not a text file (it contains NUL bytes)`);
+  return buf.toString('utf8');
+}
+
+export function parseYaml(text: string, file: string, what: string): YamlSource {
+  if (text.trim() === '') throw invalid(`${what} ${file} is empty`, { file, line: 1, column: 1 });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  const at = (offset: number): SourceLoc => {
+    const p = lines.linePos(offset);
+    return { file, line: p.line, column: p.col };
+  };
+  const err = doc.errors[0];
+  if (err) throw invalid(`invalid YAML: ${err.message.split('\n')[0]}`, at(err.pos[0]));
+  const loc = (node: unknown): SourceLoc => {
+    const range = (node as Node | undefined)?.range;
+    return range ? at(range[0]) : { file, line: 1, column: 1 };
+  };
+  const locAt = (node: unknown, path: (string | number)[], atKey = false): SourceLoc => {
+    let cur: unknown = node;
+    for (const [i, key] of path.entries()) {
+      if (isMap(cur)) {
+        const pair = cur.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key));
+        if (!pair) break;
+        cur = atKey && i === path.length - 1 ? pair.key : (pair.value ?? pair.key);
+      } else if (isSeq(cur) && typeof key === 'number' && cur.items[key]) {
+        cur = cur.items[key];
+      } else break;
+    }
+    return loc(cur);
+  };
+  return { file, doc, lines, loc, locAt };
+}
+
+/** The key node of `key` in a map node, for "unknown key" messages. */
+export function keyNode(map: unknown, key: string): unknown {
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+  return pair?.key;
+}

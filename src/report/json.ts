@@ -1,0 +1,16 @@
+// The machine-readable report: every host and task outcome, with changes and diffs.
+import { writeFileSync, renameSync } from 'node:fs';
+import type { RunReport } from '../engine/results.js';
+
+export const REPORT_VERSION = 1;
+
+export function reportJson(report: RunReport): string {
+  return `${JSON.stringify({ version: REPORT_VERSION, ...report }, null, 2)}\n`;
+}
+
+/** Written atomically: a reader never sees half a report. */
+export function writeJsonReport(file: string, report: RunReport): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, reportJson(report));
+  renameSync(tmp, file);
+}

@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { applyScript, gatherScript, parseFramed } from '../../src/engine/frame.js';
+import { raw, sh } from '../../src/shell/sh.js';
+
+const runSh = (script: string) => spawnSync('/bin/sh', ['-s'], { input: script, encoding: 'utf8' });
+
+describe('framing', () => {
+  it('returns each probe output byte for byte with its exit code, stdin and stderr kept out', () => {
+    const probes = [raw('printf "a\\nb"'), raw('printf "x\\n\\n"'), raw('echo err >&2; exit 3'), raw('cat; echo after'), sh`printf '%s' ${'FLEET B 0'}`];
+    const f = gatherScript(probes);
+    const r = runSh(f.script);
+    const s = parseFramed(r.stdout, f.nonce);
+    expect(s.get(0)).toEqual({ out: 'a\nb', code: 0 });
+    expect(s.get(1)).toEqual({ out: 'x\n\n', code: 0 });
+    expect(s.get(2)).toEqual({ out: '', code: 3 });
+    expect(s.get(3)).toEqual({ out: 'after\n', code: 0 });
+    expect(s.get(4)).toEqual({ out: 'FLEET B 0', code: 0 });
+  });
+
+  it('stops the apply script at the first failing block unless it may continue', () => {
+    const f = applyScript([
+      { steps: [raw('echo one')], continueOnError: false },
+      { steps: [raw('echo two; false'), raw('echo never')], continueOnError: true },
+      { steps: [raw('echo three; exit 4')], continueOnError: false },
+      { steps: [raw('echo four')], continueOnError: false },
+    ]);
+    const s = parseFramed(runSh(f.script).stdout, f.nonce);
+    expect(s.get(0)).toEqual({ out: 'one\n', code: 0 });
+    expect(s.get(1)).toEqual({ out: 'two\n', code: 1 });
+    expect(s.get(2)).toEqual({ out: 'three\n', code: 4 });
+    expect(s.has(3)).toBe(false);
+  });
+
+  it('treats a section that never ended as missing', () => {
+    expect(parseFramed('N B 0\npartial output', 'N').size).toBe(0);
+  });
+});

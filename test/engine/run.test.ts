@@ -1,0 +1,129 @@
+// The engine over real local shells: windows, round trips, handlers, failures, check vs apply.
+// Hosts are `connection: local`, each task touching only its own temp directory.
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runPlaybook } from '../../src/engine/run.js';
+import { parseInventoryText } from '../../src/inventory/index.js';
+import { parsePlaybook } from '../../src/playbook/load.js';
+import type { RunReport } from '../../src/engine/results.js';
+import { testRegistry } from '../support/test-tasks.js';
+
+const registry = testRegistry();
+const inventory = (hosts: string[], vars = '') => parseInventoryText(`all:\n  hosts:\n${hosts.map((h) => `    ${h}: { ansible_connection: local, breaks: ${h === 'h1'} ${vars} }\n`).join('')}`, 'inv.yaml');
+const playbook = (text: string) => parsePlaybook(text, join(tmpdir(), 'pb.yaml'), registry);
+const statuses = (r: RunReport, host: string) => r.hosts.find((h) => h.host === host)!.tasks.map((t) => `${t.task}:${t.status}`);
+
+function puts(dir: string, n: number): string {
+  return Array.from({ length: n }, (_, i) => `    - name: put${i}\n      put: { path: ${dir}/f${i}, content: "v{{ inventory_hostname }}" }\n`).join('');
+}
+
+describe('engine', () => {
+  it('check predicts, apply changes exactly that, a second apply changes nothing — in 1 and 3 execs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    const pb = playbook(`- hosts: all\n  tasks:\n${puts(dir, 3)}`);
+    const inv = inventory(['h1']);
+    const check = await runPlaybook(pb, inv, { mode: 'check', registry });
+    expect(statuses(check, 'h1')).toEqual(['put0:would-change', 'put1:would-change', 'put2:would-change']);
+    expect(check.hosts[0]!.execs).toBe(1);
+    expect(existsSync(`${dir}/f0`)).toBe(false);
+    const apply = await runPlaybook(pb, inv, { mode: 'apply', registry });
+    expect(statuses(apply, 'h1')).toEqual(['put0:changed', 'put1:changed', 'put2:changed']);
+    expect(apply.hosts[0]!.execs).toBe(3); // gather, apply, verify
+    expect(readFileSync(`${dir}/f2`, 'utf8')).toBe('vh1');
+    const again = await runPlaybook(pb, inv, { mode: 'apply', registry });
+    expect(statuses(again, 'h1')).toEqual(['put0:ok', 'put1:ok', 'put2:ok']);
+    expect(again.hosts[0]!.execs).toBe(1);
+  });
+
+  it('round trips do not grow with the number of tasks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    const few = await runPlaybook(playbook(`- hosts: all\n  tasks:\n${puts(dir, 2)}`), inventory(['h1']), { mode: 'apply', registry });
+    const many = await runPlaybook(playbook(`- hosts: all\n  tasks:\n${puts(dir, 40)}`), inventory(['h1']), { mode: 'apply', registry });
+    expect(many.hosts[0]!.counts.changed).toBe(38);
+    expect(many.hosts[0]!.execs).toBe(few.hosts[0]!.execs);
+  });
+
+  it('a task that reads what an earlier task writes starts a new window; check mode says it is provisional', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    const pb = playbook(`- hosts: all\n  tasks:\n    - name: a\n      put: { path: ${dir}/a, content: hello }\n    - name: b\n      copy_from: { from: ${dir}/a, to: ${dir}/b }\n`);
+    const check = await runPlaybook(pb, inventory(['h1']), { mode: 'check', registry });
+    const b = check.hosts[0]!.tasks[1]!;
+    expect(b).toMatchObject({ status: 'would-change', provisional: true });
+    expect(b.changes[0]!.summary).toMatch(/depends on an earlier change/);
+    const apply = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry });
+    expect(statuses(apply, 'h1')).toEqual(['a:changed', 'b:changed']);
+    expect(readFileSync(`${dir}/b`, 'utf8')).toBe('hello');
+    expect(apply.hosts[0]!.execs).toBe(5); // gather, apply a, verify+regather, apply b, verify
+  });
+
+  it('runs handlers once, at the end, in definition order, only when notified by a change', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    const pb = playbook(`- hosts: all
+  tasks:
+    - name: one
+      put: { path: ${dir}/one, content: x }
+      notify: [second, first]
+    - name: two
+      put: { path: ${dir}/two, content: y }
+      notify: first
+  handlers:
+    - name: first
+      log: { path: ${dir}/log, line: first }
+    - name: second
+      log: { path: ${dir}/log, line: second }
+    - name: never
+      log: { path: ${dir}/log, line: never }
+`);
+    const r1 = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry });
+    expect(statuses(r1, 'h1')).toEqual(['one:changed', 'two:changed', 'first:changed', 'second:changed']);
+    expect(readFileSync(`${dir}/log`, 'utf8')).toBe('first\nsecond\n');
+    const r2 = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry });
+    expect(statuses(r2, 'h1')).toEqual(['one:ok', 'two:ok']);
+    expect(readFileSync(`${dir}/log`, 'utf8')).toBe('first\nsecond\n');
+  });
+
+  it('a failing step fails its host with the output, stops later tasks there, and spares other hosts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    const pb = playbook(`- hosts: all
+  tasks:
+    - name: ok first
+      put: { path: "${dir}/{{ inventory_hostname }}-0", content: x }
+    - name: breaks on h1
+      put: { path: "${dir}/{{ inventory_hostname }}-1", content: x, fail: "{{ breaks }}" }
+    - name: after
+      put: { path: "${dir}/{{ inventory_hostname }}-2", content: x }
+`);
+    const r = await runPlaybook(pb, inventory(['h1', 'h2']), { mode: 'apply', registry, extraVars: {} });
+    expect(r.hosts.map((h) => `${h.host}:${h.status}`)).toEqual(['h1:failed', 'h2:changed']);
+    const broke = r.hosts[0]!.tasks.find((t) => t.task === 'breaks on h1')!;
+    expect(broke.status).toBe('failed');
+    expect(broke.output).toContain('boom');
+    expect(statuses(r, 'h1')).toEqual(['ok first:changed', 'breaks on h1:failed', 'after:skipped']);
+    expect(existsSync(`${dir}/h1-2`)).toBe(false);
+    expect(existsSync(`${dir}/h2-2`)).toBe(true);
+  });
+
+  it('skips tasks whose `when` is false and reports why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    const pb = playbook(`- hosts: all\n  vars: { enabled: false }\n  tasks:\n    - name: gated\n      put: { path: ${dir}/g, content: x }\n      when: enabled and facts.user != ''\n`);
+    const r = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry });
+    expect(r.hosts[0]!.tasks[0]).toMatchObject({ status: 'skipped', reason: 'when: enabled and facts.user != \'\'' });
+    expect(existsSync(`${dir}/g`)).toBe(false);
+  });
+
+  it('rejects an undefined variable before connecting, naming it and the task', async () => {
+    const pb = playbook(`- hosts: all\n  tasks:\n    - name: t\n      put: { path: "/tmp/{{ nope }}", content: x }\n`);
+    await expect(runPlaybook(pb, inventory(['h1']), { mode: 'check', registry })).rejects.toThrow(/pb\.yaml:3:7: undefined variable 'nope' in task 't'/);
+  });
+
+  it('keeps going with ignore_errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    writeFileSync(`${dir}/keep`, 'k');
+    const pb = playbook(`- hosts: all\n  tasks:\n    - name: bad\n      put: { path: ${dir}/x, content: x, fail: true }\n      ignore_errors: true\n    - name: good\n      put: { path: ${dir}/y, content: y }\n`);
+    const r = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry });
+    expect(r.hosts[0]!.status).toBe('changed');
+    expect(r.hosts[0]!.tasks.map((t) => [t.task, t.status, t.ignored ?? false])).toEqual([['bad', 'failed', true], ['good', 'changed', false]]);
+  });
+});
