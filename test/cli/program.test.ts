@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+
+function io(cwd: string) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const text = { out: '', err: '' };
+  out.on('data', (d) => (text.out += d));
+  err.on('data', (d) => (text.err += d));
+  const stdin = new PassThrough();
+  return { text, io: { stdout: out as unknown as NodeJS.WriteStream, stderr: err as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, env: {}, cwd } };
+}
+
+describe('fleet CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-cli-'));
+
+  it('prints help', async () => {
+    const t = io(dir);
+    expect(await runCli(['--help'], t.io)).toBe(0);
+    expect(t.text.out).toMatch(/Usage: fleet/);
+    expect(t.text.out).toMatch(/apply/);
+  });
+
+  it('reports a bad playbook in one line with its location and exit 4, stack only with --debug', async () => {
+    writeFileSync(join(dir, 'bad.yaml'), '- hosts: all\n  tasks:\n    - name: x\n      json_fle: { path: /a }\n');
+    const t = io(dir);
+    expect(await runCli(['apply', 'bad.yaml', '--check'], t.io)).toBe(4);
+    expect(t.text.err).toMatch(/^fleet: .*bad\.yaml:4:7: unknown task type 'json_fle' \(did you mean 'json_file'\?\)\n$/);
+    const d = io(dir);
+    expect(await runCli(['apply', 'bad.yaml', '--check', '--debug'], d.io)).toBe(4);
+    expect(d.text.err).toMatch(/\n\s+at /);
+  });
+
+  it('rejects bad options with exit 4', async () => {
+    const t = io(dir);
+    expect(await runCli(['apply', 'x.yaml', '--forks', '0'], t.io)).toBe(4);
+    expect(t.text.err).toMatch(/--forks must be a positive integer/);
+    const u = io(dir);
+    expect(await runCli(['apply', 'x.yaml', '--frobnicate'], u.io)).toBe(4);
+    expect(u.text.err).toMatch(/unknown option '--frobnicate'/);
+  });
+
+  it('names a missing playbook', async () => {
+    const t = io(dir);
+    expect(await runCli(['apply', 'missing.yaml', '--check'], t.io)).toBe(4);
+    expect(t.text.err).toMatch(/cannot read playbook .*missing\.yaml: no such file/);
+  });
+
+  it('lists the default inventory as JSON', async () => {
+    const t = io(dir);
+    expect(await runCli(['inventory', '--list'], t.io)).toBe(0);
+    const inv = JSON.parse(t.text.out);
+    expect(inv.hosts.localhost).toMatchObject({ ansible_connection: 'local' });
+  });
+
+  it('runs harden.yaml in check mode on the default localhost inventory without error', async () => {
+    const t = io(new URL('../..', import.meta.url).pathname);
+    const code = await runCli(['apply', 'playbooks/harden.yaml', '--check'], t.io);
+    expect(t.text.err).toBe('');
+    expect([0]).toContain(code);
+    expect(t.text.out).toMatch(/RECAP/);
+  });
+});
