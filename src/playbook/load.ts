@@ -8,6 +8,7 @@ import type { TaskRegistry } from '../tasks/registry.js';
 import type { SourceLoc, TaskCall, Vars } from '../types.js';
 import { closest, didYouMean } from '../util/suggest.js';
 import type { Play, Playbook } from './model.js';
+import { parseExpr } from './expr.js';
 import { parseYaml, readTextFile, keyNode, type YamlSource } from './yaml-source.js';
 
 const PLAY_KEYS = ['name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'tasks', 'handlers', 'gather_facts'];
@@ -110,10 +111,17 @@ function loadTask(src: YamlSource, node: unknown, registry: TaskRegistry, handle
 }
 
 function whenText(v: unknown, src: YamlSource, node: YAMLMap): string {
-  if (typeof v === 'boolean') return String(v);
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'boolean')) return v.map((x) => `(${String(x)})`).join(' and ');
-  throw invalid(`'when' must be an expression (a string) or a list of them`, src.locAt(node, ['when']));
+  let text: string;
+  if (typeof v === 'boolean') text = String(v);
+  else if (typeof v === 'string') text = v;
+  else if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'boolean')) text = v.map((x) => `(${String(x)})`).join(' and ');
+  else throw invalid(`'when' must be an expression (a string) or a list of them`, src.locAt(node, ['when']));
+  try {
+    parseExpr(text);
+  } catch (e) {
+    throw invalid(`bad 'when' expression: ${(e as Error).message}: ${text}`, src.locAt(node, ['when']));
+  }
+  return text;
 }
 
 function str(v: unknown, src: YamlSource, node: YAMLMap, key: string): string {

@@ -55,13 +55,15 @@ export function join(scripts: readonly Script[], sep = '\n'): Script {
 }
 
 /** Write `content` to `path` atomically: temp file in the same directory, then rename.
- *  Content travels base64-encoded so any bytes survive the shell. */
-export function atomicWrite(path: string, content: string | Buffer, mode?: string): Script {
+ *  Content travels base64-encoded so any bytes survive the shell. `validate` is a command from the
+ *  playbook in which `%s` names the temp file (as Ansible's `validate`); it must pass before the rename. */
+export function atomicWrite(path: string, content: string | Buffer, mode?: string, validate?: string): Script {
   const b64 = Buffer.from(content).toString('base64');
+  const check = validate ? `\n${validate.replace(/%s/g, '"$fleet_tmp"')}` : '';
   return sh`fleet_tmp=$(mktemp ${path + '.fleet-XXXXXX'})
 trap 'rm -f "$fleet_tmp"' EXIT
 printf '%s' ${b64} | base64 -d > "$fleet_tmp"
-${mode ? sh`chmod ${mode} "$fleet_tmp"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$fleet_tmp" && chown --reference=${path} "$fleet_tmp"; else chmod 0644 "$fleet_tmp"; fi`}
+${mode ? sh`chmod ${mode} "$fleet_tmp"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$fleet_tmp" && chown --reference=${path} "$fleet_tmp"; else chmod 0644 "$fleet_tmp"; fi`}${raw(check)}
 sync "$fleet_tmp" 2>/dev/null || true
 mv -f "$fleet_tmp" ${path}
 trap - EXIT`;

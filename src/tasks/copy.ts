@@ -1,0 +1,24 @@
+import { defineTask } from '../types.js';
+import { bool, doc, mode, object, optional, SchemaError, string, withDefault } from '../schema/schema.js';
+import { fileFact } from '../facts/file.js';
+import { planContent } from './lib/content.js';
+
+export const writeArgs = {
+  dest: doc(string(), 'destination path on the host'),
+  mode: doc(optional(mode()), "octal mode, quoted: '0644' (default: keep, or 0644 for a new file)"),
+  owner: doc(optional(string()), 'owner user name'),
+  group: doc(optional(string()), 'group name'),
+  backup: doc(withDefault(bool(), false), 'keep the previous file as DEST.<timestamp>~'),
+  validate: doc(optional(string()), "command that must accept the new file before it replaces the old one; %s is its path (e.g. 'visudo -cf %s')"),
+};
+
+export const copyTask = defineTask({
+  type: 'copy',
+  description: 'A file with exact content (inline, or from a controller file), replaced atomically, with a diff.',
+  args: object({ ...writeArgs, content: doc(optional(string()), 'the content'), src: doc(optional(string()), 'controller file, relative to the playbook') }, (a, path) => {
+    if ((a.content === undefined) === (a.src === undefined)) throw new SchemaError(path, 'give exactly one of content or src');
+  }),
+  resolve: (a, ctx) => (a.src !== undefined ? { ...a, content: ctx.readFile(a.src), src: undefined } : a),
+  facts: (a) => ({ now: fileFact(a.dest) }),
+  plan: (a, { now }) => planContent(a.dest, now, a.content ?? '', a),
+});

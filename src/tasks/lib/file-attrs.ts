@@ -1,0 +1,29 @@
+// Mode/owner/group changes shared by every task that manages a path.
+import { sh, type Script } from '../../shell/sh.js';
+import type { FileState } from '../../facts/file.js';
+
+export interface Attrs {
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+/** Summaries and steps to bring a path's attributes to `want` (empty when right). */
+export function attrChanges(path: string, now: FileState, want: Attrs): { summary: string[]; steps: Script[] } {
+  const summary: string[] = [];
+  const steps: Script[] = [];
+  const cur = now.exists ? now : undefined;
+  if (want.mode && cur?.mode !== want.mode) {
+    summary.push(`mode ${cur?.mode ?? '(new)'} -> ${want.mode}`);
+    steps.push(sh`chmod ${want.mode} ${path}`);
+  }
+  if (want.owner && cur?.owner !== want.owner) {
+    summary.push(`owner ${cur?.owner ?? '(new)'} -> ${want.owner}`);
+    steps.push(sh`chown ${want.owner} ${path}`);
+  }
+  if (want.group && cur?.group !== want.group) {
+    summary.push(`group ${cur?.group ?? '(new)'} -> ${want.group}`);
+    steps.push(sh`chgrp ${want.group} ${path}`);
+  }
+  return { summary, steps };
+}

@@ -1,0 +1,47 @@
+// creates / removes / unless: what makes a command idempotent. Shared by `command` and `shell`.
+import { commandSucceedsFact, pathExistsFact } from '../../facts/file.js';
+import { optional, string, doc } from '../../schema/schema.js';
+import { sh, type Script } from '../../shell/sh.js';
+import type { Fact, Plan } from '../../types.js';
+
+export const guardArgs = {
+  chdir: doc(optional(string()), 'directory to run in'),
+  creates: doc(optional(string()), 'a path; when it exists the command is not run'),
+  removes: doc(optional(string()), 'a path; when it does not exist the command is not run'),
+  unless: doc(optional(string()), 'a shell probe; when it exits 0 the command is not run'),
+};
+
+export interface Guarded {
+  chdir?: string;
+  creates?: string;
+  removes?: string;
+  unless?: string;
+}
+
+export function guardFacts(a: Guarded): Record<string, Fact<boolean>> {
+  const f: Record<string, Fact<boolean>> = {};
+  if (a.creates) f.creates = pathExistsFact(a.creates);
+  if (a.removes) f.removes = pathExistsFact(a.removes);
+  if (a.unless) f.unless = commandSucceedsFact(a.unless);
+  return f;
+}
+
+type GuardValues = { creates?: boolean; removes?: boolean; unless?: boolean };
+
+/** The plan of a guarded command: ok with the guard's reason, or run (unpredictable without a guard). */
+export function planCommand(a: Guarded, now: GuardValues, shown: string, run: Script): Plan {
+  if (a.creates && now.creates) return { ok: `${a.creates} exists` };
+  if (a.removes && !now.removes) return { ok: `${a.removes} does not exist` };
+  if (a.unless && now.unless) return { ok: 'the unless probe succeeded' };
+  const guarded = Boolean(a.creates || a.removes || a.unless);
+  const invalidates = Object.values(guardFacts(a)).map((f) => f.key);
+  const step = a.chdir ? sh`cd ${a.chdir} && ${run}` : run;
+  return [{ summary: `run: ${shown}`, steps: [step], invalidates, unpredictable: !guarded || undefined }];
+}
+
+export function verifyCommand(a: Guarded, after: GuardValues): string | undefined | false {
+  if (a.creates && !after.creates) return `the command ran but ${a.creates} still does not exist`;
+  if (a.removes && after.removes) return `the command ran but ${a.removes} still exists`;
+  if (a.unless && !after.unless) return 'the command ran but the unless probe still fails';
+  return a.creates || a.removes || a.unless ? undefined : false;
+}
