@@ -91,7 +91,9 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('--dir <dir>', 'where to write the inventory and key', '.lab')
     .action(async (o) => {
       const { labUp } = await import('../lab/cli.js');
-      const r = await labUp({ hosts: o.hosts, dir: resolve(io.cwd, o.dir) });
+      const r = await labUp({ hosts: o.hosts, dir: resolve(io.cwd, o.dir) }).catch((e: Error) => {
+        throw new FleetError(`lab up: ${e.message}`, ExitCode.internal);
+      });
       io.stdout.write(`lab up: ${r.hosts.length} hosts\ninventory: ${r.inventoryPath}\ntry: fleet apply playbooks/harden.yaml -i ${r.inventoryPath} --check --diff\n`);
     });
   lab
@@ -100,7 +102,9 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('--dir <dir>', 'the lab directory', '.lab')
     .action(async (o) => {
       const { labDown } = await import('../lab/cli.js');
-      await labDown({ dir: resolve(io.cwd, o.dir) });
+      await labDown({ dir: resolve(io.cwd, o.dir) }).catch((e: Error) => {
+        throw new FleetError(`lab down: ${e.message}`, ExitCode.internal);
+      });
       io.stdout.write('lab down\n');
     });
 

@@ -5,11 +5,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Client, utils, type AuthenticationType, type ClientChannel } from 'ssh2';
+import ssh2, { type AuthenticationType, type ClientChannel, type Client as SshClient } from 'ssh2';
 import { loadKnownHosts, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
 import { loadSshConfig, lookupHost, type SshConfigEntry } from './ssh-config.js';
 import { TransportError, type ConnectionSpec, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 import type { Duplex } from 'node:stream';
+
+// ssh2 is CommonJS: take its classes from the default export
+const { Client, utils } = ssh2;
+type Client = SshClient;
 
 export interface Hop {
   host: string;
