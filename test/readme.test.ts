@@ -21,7 +21,7 @@ describe('README', () => {
     rmSync(`${root}.readme-example`, { recursive: true, force: true });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^localhost daemon\.json log rotation would-change \[ 'set log-driver, log-opts/m);
+    expect(r.stdout).toMatch(/^localhost daemon\.json log rotation would-change \[\s*'create \/tmp\/fleet-readme-example\/daemon\.json: set log-driver, log-opts'/m);
   });
 
   it('task reference is up to date (regenerate with: npm run build && node scripts/gen-readme.mjs)', () => {

@@ -1,8 +1,24 @@
 import type { AnyTask } from '../types.js';
-import * as builtins from './builtin-tasks.js';
+import * as t from './builtin-tasks.js';
 import { TaskRegistry } from './registry.js';
+
+/** In reference order: commands, files, packages and services, then the remediations. */
+export const BUILTIN_TASKS: readonly AnyTask[] = [
+  t.commandTask,
+  t.shellTask,
+  t.fileTask,
+  t.copyTask,
+  t.templateTask,
+  t.lineinfileTask,
+  t.blockinfileTask,
+  t.jsonFileTask,
+  t.aptTask,
+  t.serviceTask,
+  t.sysctlTask,
+  t.iptablesTask,
+] as AnyTask[];
 
 /** A fresh registry holding every built-in task type. */
 export function builtinRegistry(): TaskRegistry {
-  return new TaskRegistry(Object.values(builtins) as AnyTask[]);
+  return new TaskRegistry(BUILTIN_TASKS);
 }
