@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../support/lab.js';
 import { docker } from '../../src/lab/docker.js';
 
+/** The body of http://IP:PORT/ fetched with bash alone (light hosts have no HTTP client). */
+export const httpGet = (ip: string, port: number) =>
+  `timeout 5 bash -c 'exec 3<>/dev/tcp/${ip}/${port} && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3' | tail -n1`;
+
 describe('lab', () => {
   let lab: Lab;
   const host = (n: string) => lab.hosts.find((h) => h.name === n)!;
@@ -51,7 +55,7 @@ describe('lab', () => {
 
   it('published-port is reachable from another lab host; dns-upstream answers', async () => {
     const web = host('web');
-    expect(await out(host('client'), `exec 3<>/dev/tcp/${web.ip}/8080 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3 | tail -n1`)).toBe('hello from fleet lab');
+    expect(await out(host('client'), httpGet(web.ip, 8080))).toBe('hello from fleet lab');
     expect(await out(host('lxchost'), 'getent hosts anything.fleet.test')).toMatch(/^10\.77\.0\.7\s+anything\.fleet\.test/);
   });
 
