@@ -4,10 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../support/lab.js';
 import { docker } from '../../src/lab/docker.js';
+import { httpGet } from '../support/net.js';
 
-/** The body of http://IP:PORT/ fetched with bash alone (light hosts have no HTTP client). */
-export const httpGet = (ip: string, port: number) =>
-  `timeout 5 bash -c 'exec 3<>/dev/tcp/${ip}/${port} && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3' | tail -n1`;
 
 describe('lab', () => {
   let lab: Lab;
