@@ -23,12 +23,16 @@ export const sysctlTask = defineTask({
     if (live === undefined) throw new Error(`kernel parameter ${a.name} does not exist on this host (no /proc/sys/${a.name.replace(/\./g, '/')})`);
     const value = normalizeSysctl(a.value);
     const changes: Change[] = [];
-    if (a.state === 'present' && a.reload && live !== value) {
+    if (a.state === 'present' && a.reload && normalizeSysctl(live) !== value) {
       changes.push({ summary: `live ${a.name}: ${live} -> ${value}`, steps: [sh`sysctl -q -w ${`${a.name}=${value}`}`], invalidates: [`sysctl:${a.name}`] });
     }
     const before = currentText(a.sysctl_file, file) ?? '';
     const edit = { regexp: `^\\s*${escapeRe(a.name)}\\s*=`, line: `${a.name} = ${value}`, state: a.state };
-    if (!(a.state === 'absent' && !file.exists)) {
+    const lineRe = new RegExp(edit.regexp);
+    const persistedValue = before.split('\n').filter((l) => lineRe.test(l)).map((l) => normalizeSysctl(l.slice(l.indexOf('=') + 1))).pop();
+    // `name=value` and `name = value` persist the same thing: leave a matching line as written
+    const persistedOk = a.state === 'present' ? persistedValue === value : persistedValue === undefined;
+    if (!persistedOk && !(a.state === 'absent' && !file.exists)) {
       const persisted = planContent(a.sysctl_file, file, editLine(before, edit), {});
       if (Array.isArray(persisted)) changes.push(...persisted.map((c) => ({ ...c, summary: `${a.state === "absent" ? "remove" : "persist"} ${a.name} in ${a.sysctl_file}` })));
     }
