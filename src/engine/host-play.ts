@@ -149,6 +149,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
       if (prep.call.when !== undefined && !evalWhen(prep.call.when, scope)) {
         emit(base(prep, { status: 'skipped', reason: `when: ${prep.call.when}` }));
       } else {
+        if (prep.deferred) throw prep.deferred;
         const plan = prep.task.plan(prep.args, valuesFor(prep.facts) as never);
         if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined }));
         else {

@@ -14,6 +14,8 @@ export interface PreparedTask {
   args: unknown;
   facts: FactMap;
   handler: boolean;
+  /** an argument error that only matters if `when` lets the task run (as Ansible, lazily) */
+  deferred?: Error;
 }
 
 export class FileCache {
@@ -37,6 +39,15 @@ export class FileCache {
 export function prepareTask(call: TaskCall, handler: boolean, scope: Vars, registry: TaskRegistry, files: FileCache): PreparedTask {
   const task = registry.get(call.type);
   if (!task) throw invalid(`unknown task type '${call.type}'`, call.loc);
+  try {
+    return prepareNow(call, task, handler, scope, files);
+  } catch (e) {
+    if (call.when === undefined || !/undefined variable/.test((e as Error).message)) throw e;
+    return { call, task, args: undefined, facts: {}, handler, deferred: e as Error };
+  }
+}
+
+function prepareNow(call: TaskCall, task: AnyTask, handler: boolean, scope: Vars, files: FileCache): PreparedTask {
   const where = `task '${call.name}'`;
   let raw = renderValue(call.args, scope, where, call.loc);
   if (typeof raw === 'string' && task.freeForm) raw = { [task.freeForm]: raw };

@@ -94,6 +94,7 @@ export function list<T>(item: Schema<T>, opts: { acceptSingle?: boolean } = {}):
     kind: 'list',
     describe: `list of ${item.describe}`,
     parse(v, path, ctx) {
+      if (ctx.deferTemplates && isTemplate(v)) return v as unknown as T[];
       if (!Array.isArray(v)) {
         if (opts.acceptSingle && v !== undefined && v !== null && typeof v !== 'object') return [item.parse(v, path, ctx)];
         throw new SchemaError(path, `must be a list, got ${typeName(v)}`);
@@ -108,6 +109,7 @@ export function record<T>(item: Schema<T>): Schema<Record<string, T>> {
     kind: 'record',
     describe: `mapping of ${item.describe}`,
     parse(v, path, ctx) {
+      if (ctx.deferTemplates && isTemplate(v)) return v as unknown as Record<string, T>;
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SchemaError(path, `must be a mapping, got ${typeName(v)}`);
       const out: Record<string, T> = {};
       for (const [k, x] of Object.entries(v)) out[k] = item.parse(x, [...path, k], ctx);

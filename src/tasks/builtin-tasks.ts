@@ -11,3 +11,8 @@ export { aptTask } from './apt.js';
 export { serviceTask } from './service.js';
 export { sysctlTask } from './sysctl.js';
 export { iptablesTask } from './iptables.js';
+export { containerdPinTask } from './containerd_pin.js';
+export { lxcApparmorTask } from './lxc_apparmor.js';
+export { dockerUserTask } from './docker_user.js';
+export { dnsCacheTask } from './dns_cache.js';
+export { dockerStorageDriverTask } from './docker_storage_driver.js';

@@ -16,6 +16,11 @@ export const BUILTIN_TASKS: readonly AnyTask[] = [
   t.serviceTask,
   t.sysctlTask,
   t.iptablesTask,
+  t.containerdPinTask,
+  t.lxcApparmorTask,
+  t.dockerUserTask,
+  t.dnsCacheTask,
+  t.dockerStorageDriverTask,
 ] as AnyTask[];
 
 /** A fresh registry holding every built-in task type. */

@@ -29,7 +29,7 @@ describe('copy', () => {
     expect(changes(plan({ dest: '/etc/x', content: 'a\n', mode: '0600' }, file('a\n')))[0]!.summary).toBe('/etc/x: mode 0644 -> 0600');
   });
   it('refuses to manage a directory as a file', () => {
-    expect(() => plan({ dest: '/etc', content: 'a' }, { ...file(''), type: 'directory' })).toThrow(/is a directory, not a regular file/);
+    expect(() => plan({ dest: '/etc', content: 'a' }, { ...file(''), type: 'directory' } as FileState)).toThrow(/is a directory, not a regular file/);
   });
   it('needs exactly one of content or src', () => {
     expect(() => parseArgs(copyTask.args, { dest: '/x' })).toThrow(/give exactly one of content or src/);
