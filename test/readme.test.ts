@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../src/tasks/builtin.js';
-import { taskReference, docsSection } from '../src/tasks/reference.js';
+import { taskReference } from '../src/tasks/reference.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const readme = readFileSync(`${root}README.md`, 'utf8');
@@ -26,7 +26,7 @@ describe('README', () => {
 
   it('task reference is up to date (regenerate with: npm run build && node scripts/gen-readme.mjs)', () => {
     const section = /<!-- reference:tasks -->\n([\s\S]*?)<!-- \/reference:tasks -->/.exec(readme)?.[1];
-    expect(section).toBe(`${taskReference(builtinRegistry(), undefined, true).trim()}\n${docsSection()}\n`);
+    expect(section).toBe(`${taskReference(builtinRegistry(), undefined, true).trim()}\n`);
   });
 
   it('names the test command that .ci/run calls', () => {

@@ -1,5 +1,5 @@
 // The task reference (for `fleet tasks` and the README), generated from the argument schemas.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ObjectSchema, Schema } from '../schema/schema.js';
 import type { TaskRegistry } from './registry.js';
 
@@ -16,6 +16,8 @@ export function taskReference(registry: TaskRegistry, only?: string, markdown = 
         const def = s.defaultValue !== undefined ? `\`${JSON.stringify(s.defaultValue)}\`` : s.optional ? '' : '**required**';
         out.push(`| \`${k}\`${t.freeForm === k ? ' (free form)' : ''} | ${s.describe.replace(/\|/g, '\\|')} | ${def} | ${(s.doc ?? '').replace(/\|/g, '\\|')} |`);
       }
+      const extra = taskDoc(t.type);
+      if (extra) out.push('', extra);
       out.push('');
     } else {
       out.push(`${t.type} — ${t.description}`);
@@ -29,14 +31,12 @@ export function taskReference(registry: TaskRegistry, only?: string, markdown = 
   return `${out.join('\n')}\n`;
 }
 
-/** The hand-written task documents (docs/tasks/*.md), appended to the generated reference. */
-export function docsSection(): string {
-  const dir = new URL('../../docs/tasks/', import.meta.url);
-  let files: string[];
+/** The hand-written part of a task's documentation (docs/tasks/TYPE.md): what it detects, what
+ *  it changes, how to undo it. */
+function taskDoc(type: string): string | undefined {
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.md')).sort();
+    return readFileSync(new URL(`../../docs/tasks/${type}.md`, import.meta.url), 'utf8').trim();
   } catch {
-    return '';
+    return undefined;
   }
-  return files.map((f) => `\n${readFileSync(new URL(f, dir), 'utf8').trim()}\n`).join('');
 }
