@@ -7,5 +7,13 @@ process.once('SIGINT', () => {
   process.exit(130);
 });
 
+// `fleet … | head`: a closed pipe ends the output, not with a stack trace
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const code = await runCli(process.argv.slice(2));
 process.exitCode = code;

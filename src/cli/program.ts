@@ -3,7 +3,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
-import { defaultInventory, inventoryToJson, loadInventory, selectHosts } from '../inventory/index.js';
+import { defaultInventory, inventoryToJson, loadInventory, select, selectHosts, type Inventory } from '../inventory/index.js';
+import { didYouMean } from '../util/suggest.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { builtinRegistry } from '../tasks/builtin.js';
 import { taskReference } from '../tasks/reference.js';
@@ -47,6 +48,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       const extraVars = parseExtraVars(o.extraVars, io.cwd);
       const inventory = o.inventory ? loadInventory(resolve(io.cwd, o.inventory)) : defaultInventory();
       const playbook = loadPlaybook(resolve(io.cwd, file), registry);
+      if (o.limit) warnUnmatched(io, inventory, o.limit);
       let becomePassword = io.env.FLEET_BECOME_PASSWORD;
       if (o.askBecomePass && becomePassword === undefined) {
         if (!io.stdin.isTTY) throw new FleetError('--ask-become-pass needs a terminal; set FLEET_BECOME_PASSWORD instead', ExitCode.invalidInput);
@@ -122,6 +124,14 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     }
     io.stderr.write(`fleet: internal error: ${(e as Error).message ?? String(e)}${debug ? `\n${(e as Error).stack}` : ' (run with --debug for the stack trace)'}\n`);
     return ExitCode.internal;
+  }
+}
+
+function warnUnmatched(io: CliIO, inventory: Inventory, pattern: string): void {
+  const names = [...inventory.hosts.keys(), ...inventory.groups.keys()];
+  for (const term of select(inventory, pattern).unmatched) {
+    const bare = term.replace(/^[!&]/, '');
+    io.stderr.write(`fleet: warning: --limit term '${term}' matches no host or group${didYouMean(bare, names)}\n`);
   }
 }
 

@@ -7,8 +7,8 @@ export function renderDiff(d: FileDiff, style: Style): string {
   const patch = createTwoFilesPatch(d.path, d.path, d.before, d.after, 'before', 'after', { context: 3 });
   return patch
     .split('\n')
-    .slice(1) // drop the "Index"/separator line jsdiff adds
-    .filter((l, i, a) => !(i === a.length - 1 && l === ''))
+    // drop jsdiff's "Index:" and "=====" header lines and the trailing empty line
+    .filter((l, i, a) => !/^(Index: |=+$)/.test(l) && !(i === a.length - 1 && l === ''))
     .map((l) => {
       if (l.startsWith('+++') || l.startsWith('---')) return style.bold(l);
       if (l.startsWith('+')) return style.green(l);

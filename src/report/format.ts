@@ -25,12 +25,12 @@ export function taskDetails(r: TaskResult, s: Style, diff: boolean): string[] {
   const out: string[] = [];
   for (const c of r.changes) {
     for (const w of c.warnings ?? []) out.push(s.yellow(`    warning: ${w}`));
-    if (diff && c.diff) out.push(indent(renderDiff(c.diff, s), '    '));
+    if (diff && c.diff) out.push(...indent(renderDiff(c.diff, s), '    '));
   }
   if (r.status === 'failed') {
     if (r.reason) out.push(s.red(`    ${r.reason}`));
     if (r.loc) out.push(s.dim(`    at ${formatLoc(r.loc)}`));
-    if (r.output && r.output.trim() !== r.reason?.replace(/^step failed: /, '')) out.push(indent(r.output, '    | '));
+    if (r.output && r.output.trim() !== r.reason?.replace(/^step failed: /, '')) out.push(...indent(r.output, '    | '));
   }
   return out;
 }
@@ -88,8 +88,4 @@ export function planText(report: RunReport, s: Style, diff: boolean): string {
   return out.join('\n');
 }
 
-const indent = (text: string, pre: string) =>
-  text
-    .split('\n')
-    .map((l) => pre + l)
-    .join('\n');
+const indent = (text: string, pre: string): string[] => text.split('\n').map((l) => pre + l);

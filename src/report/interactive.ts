@@ -9,16 +9,18 @@ type Row = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRender
 export function interactiveReporter(style: Style): Reporter {
   const rows = new Map<string, { row?: Row; done: (r: HostReport) => void; ended?: HostReport }>();
   let list: Promise<unknown> | undefined;
+  let changedWord = 'changed';
   const summary = (h: HostReport) => {
     const c = h.counts;
     if (h.status === 'unreachable') return style.red(`unreachable: ${h.error ?? ''}`);
     const failed = h.tasks.find((t) => t.status === 'failed' && !t.ignored);
     if (h.status === 'failed') return style.red(`failed: ${failed ? `${failed.task}: ${failed.reason}` : (h.error ?? '')}`);
-    return `ok=${c.ok} ${c.changed ? style.yellow(`changed=${c.changed}`) : 'changed=0'} skipped=${c.skipped}`;
+    return `ok=${c.ok} ${c.changed ? style.yellow(`${changedWord}=${c.changed}`) : `${changedWord}=0`} skipped=${c.skipped}`;
   };
   return {
     listener(e: RunEvent) {
       if (e.type === 'run-start') {
+        changedWord = e.mode === 'check' ? 'would change' : 'changed';
         const tasks = e.hosts.map((host) => {
           let done!: (r: HostReport) => void;
           const ended = new Promise<HostReport>((res) => (done = res));

@@ -127,3 +127,30 @@ describe('engine', () => {
     expect(r.hosts[0]!.tasks.map((t) => [t.task, t.status, t.ignored ?? false])).toEqual([['bad', 'failed', true], ['good', 'changed', false]]);
   });
 });
+
+describe('engine: variables and tags', () => {
+  it('play vars < vars_files < extra vars; --tags selects tasks, always runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    writeFileSync(`${dir}/vars.yaml`, 'who: file\nonly_file: f\n');
+    const pb = parsePlaybook(`- hosts: all
+  vars: { who: play, only_play: p }
+  vars_files: [vars.yaml]
+  tasks:
+    - name: tagged
+      put: { path: ${dir}/a, content: "{{ who }} {{ only_play }} {{ only_file }} {{ from_inv }}" }
+      tags: [cfg]
+    - name: untagged
+      put: { path: ${dir}/b, content: x }
+    - name: always
+      put: { path: ${dir}/c, content: x }
+      tags: [always]
+`, join(dir, 'pb.yaml'), registry);
+    const inv = parseInventoryText('all:\n  vars: { who: inventory, from_inv: i }\n  hosts:\n    h1: { ansible_connection: local }\n', 'inv.yaml');
+    await runPlaybook(pb, inv, { mode: 'apply', registry, tags: ['cfg'] });
+    expect(readFileSync(`${dir}/a`, 'utf8')).toBe('file p f i');
+    expect(existsSync(`${dir}/b`)).toBe(false);
+    expect(existsSync(`${dir}/c`)).toBe(true);
+    await runPlaybook(pb, inv, { mode: 'apply', registry, tags: ['cfg'], extraVars: { who: 'extra' } });
+    expect(readFileSync(`${dir}/a`, 'utf8')).toBe('extra p f i');
+  });
+});
