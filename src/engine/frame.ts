@@ -31,13 +31,13 @@ export interface ApplyBlock {
 
 /** Changes: each block runs under `set -e` in a subshell, stdout+stderr captured; a failed block
  *  ends the script unless it may be ignored, so later changes never run on a broken host. */
-export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce()): Framed {
+export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), header = ''): Framed {
   const parts = blocks.map((b, i) => {
     const body = b.steps.map((s) => s.text).join('\n');
     const stop = b.continueOnError ? '' : `\n[ "$fleet_rc" -eq 0 ] || exit 0`;
     return `printf '%s\\n' '${nonce} B ${i}'\n( set -e\n${body}\n) </dev/null 2>&1\nfleet_rc=$?\nprintf '\\n%s %s\\n' '${nonce} E ${i}' "$fleet_rc"${stop}`;
   });
-  return { script: `umask 022\n${parts.join('\n')}\n`, nonce };
+  return { script: `umask 022\n${header}${parts.join('\n')}\n`, nonce };
 }
 
 /** Split framed output back into sections; a section that never ended is missing from the map. */

@@ -65,6 +65,18 @@ trap 'rm -f "$fleet_tmp"' EXIT
 printf '%s' ${b64} | base64 -d > "$fleet_tmp"
 ${mode ? sh`chmod ${mode} "$fleet_tmp"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$fleet_tmp" && chown --reference=${path} "$fleet_tmp"; else chmod 0644 "$fleet_tmp"; fi`}${raw(check)}
 sync "$fleet_tmp" 2>/dev/null || true
+${backup(path)}
 mv -f "$fleet_tmp" ${path}
 trap - EXIT`;
+}
+
+/** Keep a path's previous content and mode in the run's backup directory before it is replaced or
+ *  removed (the apply script defines `fleet_backup`; elsewhere this is a no-op). */
+export function backup(path: string): Script {
+  return sh`if command -v fleet_backup >/dev/null 2>&1; then fleet_backup ${path}; fi`;
+}
+
+/** Record a piece of state (package version, hold, service state) before it changes, for rollback. */
+export function record(...words: string[]): Script {
+  return sh`if command -v fleet_record >/dev/null 2>&1; then fleet_record ${words}; fi`;
 }

@@ -1,6 +1,6 @@
 import { defineTask, type Change } from '../types.js';
 import { bool, doc, int, list, object, oneOf, optional, SchemaError, string, withDefault } from '../schema/schema.js';
-import { raw, sh, type Script } from '../shell/sh.js';
+import { raw, record, sh, type Script } from '../shell/sh.js';
 import { aptPackageFact, type AptPackage } from '../facts/apt.js';
 import { compareDebVersions } from '../util/debversion.js';
 import { matchVersion, versionMatches } from './lib/apt-plan.js';
@@ -72,15 +72,17 @@ export const aptTask = defineTask({
       }
     }
     const steps: Script[] = [];
+    const touched = pkgs.filter((p) => installs.some((i) => i === p.name || i.startsWith(`${p.name}=`)) || removes.includes(p.name));
+    steps.push(...touched.map((p) => record('pkg', p.name, p.installed ?? '-')));
     if (refresh && (installs.length || a.update_cache === 'true')) steps.push(sh`${APT} update`);
     if (installs.length) steps.push(sh`${APT} install --no-install-recommends ${downgrade ? raw('--allow-downgrades') : raw('')} ${moveHeld ? raw('--allow-change-held-packages') : raw('')} ${installs}`);
     if (removes.length) steps.push(sh`${APT} ${a.purge ? raw('purge') : raw('remove')} ${removes}`);
     const changes: Change[] = [];
     const keys = pkgs.map((p) => `apt:${p.name}`);
-    if (steps.length) changes.push({ summary: summaries.join('; ') || 'refresh the package index', steps, invalidates: keys });
+    if (steps.length > touched.length) changes.push({ summary: summaries.join('; ') || 'refresh the package index', steps, invalidates: keys });
     if (a.hold !== undefined && a.state !== 'absent') {
       const flip = pkgs.filter((p) => p.held !== a.hold).map((p) => p.name);
-      if (flip.length) changes.push({ summary: `${a.hold ? 'hold' : 'unhold'} ${flip.join(', ')}`, steps: [sh`apt-mark ${a.hold ? raw('hold') : raw('unhold')} ${flip}`], invalidates: keys });
+      if (flip.length) changes.push({ summary: `${a.hold ? 'hold' : 'unhold'} ${flip.join(', ')}`, steps: [...flip.map((n) => record('hold', n, a.hold ? '0' : '1')), sh`apt-mark ${a.hold ? raw('hold') : raw('unhold')} ${flip}`], invalidates: keys });
     }
     if (changes.length) return changes;
     const state = a.state === 'absent' ? 'absent' : a.version ? `at ${a.version}` : a.state === 'latest' ? 'at the candidate version' : 'installed';

@@ -2,7 +2,7 @@
 // runc) until the host is fixed. The pin re-opens three runc CVEs, so every change says so.
 import { defineTask, isOk, type Change } from '../types.js';
 import { bool, doc, int, object, oneOf, optional, SchemaError, string, withDefault } from '../schema/schema.js';
-import { sh } from '../shell/sh.js';
+import { backup, record, sh } from '../shell/sh.js';
 import { aptPackageFact, type AptPackage } from '../facts/apt.js';
 import { fileFact } from '../facts/file.js';
 import { containerTypeFact } from '../facts/virt.js';
@@ -50,8 +50,8 @@ export const containerdPinTask = defineTask({
     const keys = [`apt:${name}`, `file:${prefPath(name)}`];
     if (a.state === 'absent') {
       const changes: Change[] = [];
-      if (pref.exists) changes.push({ summary: `remove the pin ${prefPath(name)}`, diff: { path: prefPath(name), before: pref.exists && pref.content ? pref.content : '', after: '' }, steps: [sh`rm -f ${prefPath(name)}`], invalidates: keys });
-      if (pkg.held) changes.push({ summary: `unhold ${name}`, steps: [sh`apt-mark unhold ${name}`], invalidates: keys });
+      if (pref.exists) changes.push({ summary: `remove the pin ${prefPath(name)}`, diff: { path: prefPath(name), before: pref.exists && pref.content ? pref.content : '', after: '' }, steps: [backup(prefPath(name)), sh`rm -f ${prefPath(name)}`], invalidates: keys });
+      if (pkg.held) changes.push({ summary: `unhold ${name}`, steps: [record('hold', name, '1'), sh`apt-mark unhold ${name}`], invalidates: keys });
       return changes.length ? changes : { ok: `${name} is not pinned or held by fleet` };
     }
     const version = a.version!;

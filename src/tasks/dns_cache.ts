@@ -2,7 +2,7 @@
 // dnsmasq cache for the host and its containers, single-request-reopen, and Docker pointed at it.
 import { defineTask, isOk, type Change } from '../types.js';
 import { doc, int, list, object, oneOf, optional, parseArgs, string, withDefault } from '../schema/schema.js';
-import { sh } from '../shell/sh.js';
+import { backup, sh } from '../shell/sh.js';
 import { aptPackageFact } from '../facts/apt.js';
 import { fileFact } from '../facts/file.js';
 import { dnsStateFact } from '../facts/dns.js';
@@ -82,7 +82,7 @@ function resolvWrite(before: string, after: string): Change {
   return {
     summary: `point ${RESOLV} at 127.0.0.1 with single-request-reopen`,
     diff: { path: RESOLV, before, after },
-    steps: [sh`t=$(mktemp /etc/.resolv.conf.fleet-XXXXXX); printf '%s' ${b64} | base64 -d > "$t"; chmod 0644 "$t"; mv -f "$t" ${RESOLV} 2>/dev/null || { cat "$t" > ${RESOLV}; rm -f "$t"; }`],
+    steps: [backup(RESOLV), sh`t=$(mktemp /etc/.resolv.conf.fleet-XXXXXX); printf '%s' ${b64} | base64 -d > "$t"; chmod 0644 "$t"; mv -f "$t" ${RESOLV} 2>/dev/null || { cat "$t" > ${RESOLV}; rm -f "$t"; }`],
     invalidates: [`file:${RESOLV}`],
   };
 }

@@ -4,7 +4,7 @@
 // reboot or a docker restart.
 import { defineTask, isOk, type Change } from '../types.js';
 import { bool, doc, list, object, oneOf, string, withDefault } from '../schema/schema.js';
-import { raw, sh } from '../shell/sh.js';
+import { backup, raw, sh } from '../shell/sh.js';
 import { fileFact } from '../facts/file.js';
 import { dockerUserChainFact, type ChainState } from '../facts/docker_user.js';
 import { serviceFact } from '../facts/service.js';
@@ -58,7 +58,7 @@ export const dockerUserTask = defineTask({
       const present = bins.some(([, c]) => c.listing.some((l) => l.includes('fleet-docker-user:')));
       const changes: Change[] = [];
       if (present) changes.push({ summary: 'remove fleet\'s DOCKER-USER rules', steps: [raw(removeScript(bins.map(([b]) => b)))], invalidates: keys });
-      if (now.unit.exists || now.script.exists) changes.push({ summary: `remove ${UNIT} and ${SCRIPT}`, steps: [sh`systemctl disable fleet-docker-user.service >/dev/null 2>&1 || true`, sh`rm -f ${UNIT} ${SCRIPT}`, sh`systemctl daemon-reload 2>/dev/null || true`], invalidates: keys });
+      if (now.unit.exists || now.script.exists) changes.push({ summary: `remove ${UNIT} and ${SCRIPT}`, steps: [sh`systemctl disable fleet-docker-user.service >/dev/null 2>&1 || true`, backup(UNIT), backup(SCRIPT), sh`rm -f ${UNIT} ${SCRIPT}`, sh`systemctl daemon-reload 2>/dev/null || true`], invalidates: keys });
       return changes.length ? changes : { ok: 'no fleet DOCKER-USER rules here' };
     }
     if (backend === 'nftables') throw new Error('docker uses the nftables firewall backend ("firewall-backend": "nftables" in daemon.json): there is no DOCKER-USER chain. fleet does not write the equivalent nft table yet; add a table inet with a forward-hook chain by hand, or switch the backend to iptables');

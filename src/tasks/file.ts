@@ -1,6 +1,6 @@
 import { defineTask } from '../types.js';
 import { bool, doc, mode, object, oneOf, optional, string, withDefault } from '../schema/schema.js';
-import { sh } from '../shell/sh.js';
+import { backup, sh } from '../shell/sh.js';
 import { fileFact } from '../facts/file.js';
 import { attrChanges } from './lib/file-attrs.js';
 
@@ -20,18 +20,18 @@ export const fileTask = defineTask({
     const key = `file:${a.path}`;
     if (a.state === 'absent') {
       if (!now.exists) return { ok: `${a.path} is absent` };
-      return [{ summary: `remove ${now.type} ${a.path}`, steps: [now.type === 'directory' ? sh`rm -rf -- ${a.path}` : sh`rm -f -- ${a.path}`], invalidates: [key] }];
+      return [{ summary: `remove ${now.type} ${a.path}`, steps: [backup(a.path), now.type === 'directory' ? sh`rm -rf -- ${a.path}` : sh`rm -f -- ${a.path}`], invalidates: [key] }];
     }
     const want = a.state === 'directory' ? 'directory' : 'file';
     if (now.exists && now.type !== want) {
       if (!a.force) throw new Error(`${a.path} is a ${now.type}, not a ${want}; set force: true to replace it (its content is lost)`);
-      const create = want === 'directory' ? sh`rm -rf -- ${a.path} && mkdir -p -- ${a.path}` : sh`rm -rf -- ${a.path} && : > ${a.path}`;
+      const create = want === 'directory' ? sh`${backup(a.path)}; rm -rf -- ${a.path} && mkdir -p -- ${a.path}` : sh`${backup(a.path)}; rm -rf -- ${a.path} && : > ${a.path}`;
       const attrs = attrChanges(a.path, { exists: false }, a);
       return [{ summary: `replace ${now.type} ${a.path} with a ${want}`, steps: [create, ...attrs.steps], invalidates: [key] }];
     }
     if (!now.exists) {
       if (a.state === 'file') throw new Error(`${a.path} does not exist; use state: touch to create it, or copy to give it content`);
-      const create = want === 'directory' ? sh`mkdir -p -- ${a.path}` : sh`: >> ${a.path}`;
+      const create = want === 'directory' ? sh`${backup(a.path)}; mkdir -p -- ${a.path}` : sh`${backup(a.path)}; : >> ${a.path}`;
       const attrs = attrChanges(a.path, { exists: false }, a);
       return [{ summary: `create ${want} ${a.path}${attrs.summary.length ? ` (${attrs.summary.join(', ')})` : ''}`, steps: [create, ...attrs.steps], invalidates: [key] }];
     }

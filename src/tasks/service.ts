@@ -1,6 +1,6 @@
 import { defineTask, type Change } from '../types.js';
 import { bool, doc, object, oneOf, optional, string } from '../schema/schema.js';
-import { raw, sh } from '../shell/sh.js';
+import { raw, record, sh } from '../shell/sh.js';
 import { serviceFact } from '../facts/service.js';
 
 export const serviceTask = defineTask({
@@ -25,6 +25,8 @@ export const serviceTask = defineTask({
       const step = svc.manager === 'systemd' ? sh`systemctl ${raw(a.enabled ? 'enable' : 'disable')} -- ${a.name}` : sh`update-rc.d ${a.name} ${raw(a.enabled ? 'defaults' : 'disable')}`;
       changes.push({ summary: `${a.enabled ? 'enable' : 'disable'} ${a.name} at boot`, steps: [step], invalidates: [key] });
     }
+    const before = record('service', a.name, svc.active ? 'active' : 'inactive', svc.enabled === undefined ? '-' : svc.enabled ? 'enabled' : 'disabled');
+    for (const c of changes) c.steps.unshift(before);
     if (changes.length) return changes;
     return { ok: `${a.name} is ${svc.active ? 'running' : 'stopped'}${svc.enabled === undefined ? '' : svc.enabled ? ', enabled' : ', disabled'}` };
   },

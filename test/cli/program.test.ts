@@ -63,5 +63,5 @@ describe('fleet CLI', () => {
     expect(t.text.err).toBe('');
     expect([0]).toContain(code);
     expect(t.text.out).toMatch(/RECAP/);
-  });
+  }, 60_000);
 });

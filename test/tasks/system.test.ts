@@ -10,7 +10,9 @@ import { ruleArgs } from '../../src/tasks/iptables.js';
 import type { FileState } from '../../src/facts/file.js';
 
 const changes = (p: Plan) => (isOk(p) ? [] : (p as Change[]));
-const texts = (p: Plan) => changes(p).map((c) => c.steps.map((s) => s.text).join(' && '));
+// the action steps, without the rollback bookkeeping (checked separately)
+const texts = (p: Plan) => changes(p).map((c) => c.steps.map((s) => s.text).filter((t) => !t.startsWith('if command -v fleet_')).join(' && '));
+const records = (p: Plan) => changes(p).flatMap((c) => c.steps.map((s) => s.text).filter((t) => t.startsWith('if command -v fleet_record')));
 
 // real output of `apt-cache policy` on Debian 12
 const POLICY = `containerd.io:
@@ -69,6 +71,12 @@ describe('apt', () => {
     expect(texts(p)[0]).toMatch(/apt-get .* update && .* install/);
     expect(texts(plan({ name: 'containerd.io', hold: true }, pkg()))[0]).toBe("apt-mark hold containerd.io");
   });
+  it('records the previous version and hold for rollback', () => {
+    expect(records(plan({ name: 'containerd.io', version: '1.7.28-1', allow_downgrade: true, hold: true }, pkg()))).toEqual([
+      'if command -v fleet_record >/dev/null 2>&1; then fleet_record pkg containerd.io 1.7.28-2; fi',
+      'if command -v fleet_record >/dev/null 2>&1; then fleet_record hold containerd.io 0; fi',
+    ]);
+  });
   it('installs a missing package, removes, unholds', () => {
     expect(changes(plan({ name: 'dnsmasq' }, { ...pkg(), name: 'dnsmasq', installed: undefined, candidate: '2.89-1' }))[0]!.summary).toBe('install dnsmasq 2.89-1');
     expect(changes(plan({ name: 'containerd.io', state: 'absent' }, pkg()))[0]!.summary).toBe('remove containerd.io 1.7.28-2');
@@ -92,6 +100,9 @@ describe('service', () => {
   });
   it('uses service and update-rc.d without systemd', () => {
     expect(texts(plan({ name: 'docker', state: 'restarted', enabled: true }, svc({ manager: 'sysv', enabled: false })))).toEqual(['service docker restart', 'update-rc.d docker defaults']);
+  });
+  it('records the previous state for rollback', () => {
+    expect(records(plan({ name: 'dnsmasq', state: 'stopped' }, svc()))).toEqual(['if command -v fleet_record >/dev/null 2>&1; then fleet_record service dnsmasq active enabled; fi']);
   });
   it('names a missing unit', () => {
     expect(() => plan({ name: 'nope', state: 'started' }, svc({ exists: false }))).toThrow(/service nope not found \(no such systemd unit\)/);
