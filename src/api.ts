@@ -31,7 +31,7 @@ export interface PlayInput {
 }
 
 export function play(p: PlayInput): Play {
-  return { name: p.name, hosts: p.hosts ?? 'all', vars: p.vars ?? {}, varsFiles: [], become: p.become, tasks: p.tasks, handlers: p.handlers ?? [] };
+  return { name: p.name, hosts: p.hosts ?? 'all', vars: p.vars ?? {}, varsFiles: [], become: p.become, tasks: p.tasks, handlers: p.handlers ?? [], health: [] };
 }
 
 export interface RunInput {

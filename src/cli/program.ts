@@ -9,6 +9,7 @@ import { loadPlaybook } from '../playbook/load.js';
 import { builtinRegistry } from '../tasks/builtin.js';
 import { taskReference } from '../tasks/reference.js';
 import { applyCommand } from './apply.js';
+import { listRuns, rollbackRun, showRun } from './runs.js';
 import { parseExtraVars } from './extra-vars.js';
 import { processIO, type CliIO } from './io.js';
 import { askSecret } from './prompt.js';
@@ -58,7 +59,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         io,
         playbook,
         inventory,
-        { registry, forks: o.forks, limit: o.limit, tags: o.tags ? String(o.tags).split(',').map((t: string) => t.trim()) : undefined, extraVars, becomePassword },
+        { registry, inventoryFile: o.inventory ? resolve(io.cwd, o.inventory) : undefined, forks: o.forks, limit: o.limit, tags: o.tags ? String(o.tags).split(',').map((t: string) => t.trim()) : undefined, extraVars, becomePassword },
         { check: o.check, diff: o.diff, yes: o.yes, json: o.json, verbose: o.verbose, detailedExitcode: o.detailedExitcode },
       );
     });
@@ -75,6 +76,36 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       const inv = o.inventory ? loadInventory(resolve(io.cwd, o.inventory), { extraVars }) : defaultInventory(extraVars);
       const hosts = selectHosts(inv, o.limit ?? 'all');
       io.stdout.write(o.list ? `${JSON.stringify(inventoryToJson(inv, hosts), null, 2)}\n` : `${hosts.join('\n')}\n`);
+    });
+
+  const runs = program.command('runs').description('the run journal: every plan and apply, per host outcome, backups');
+  runs
+    .command('list', { isDefault: true })
+    .description('list recorded runs, newest first')
+    .action(() => {
+      code = listRuns(io);
+    });
+  runs
+    .command('show')
+    .argument('<id>', 'run id')
+    .option('--json', 'print the journal entry as JSON', false)
+    .description('show one run')
+    .action((id: string, o) => {
+      code = wrap(() => showRun(io, id, o.json));
+    });
+
+  program
+    .command('rollback')
+    .description("undo an applied run on its hosts from the backups it kept there: files, package versions (where still installable), holds, services")
+    .argument('<run-id>', 'the run to undo (see fleet runs)')
+    .option('-i, --inventory <file>', 'inventory (default: the one the run used)')
+    .option('-l, --limit <pattern>', 'only these hosts')
+    .option('-b, --become', 'use sudo (default: as the inventory says)')
+    .addOption(new Option('-f, --forks <n>', 'hosts worked on at once').default(50).argParser((v) => positiveInt(v, '--forks')))
+    .action(async (id: string, o) => {
+      code = await rollbackRun(io, id, { inventory: o.inventory, limit: o.limit, become: o.become, becomePassword: io.env.FLEET_BECOME_PASSWORD, forks: o.forks }).catch((e: Error) => {
+        throw e instanceof FleetError ? e : new FleetError(e.message, ExitCode.invalidInput);
+      });
     });
 
   program
@@ -124,6 +155,15 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     }
     io.stderr.write(`fleet: internal error: ${(e as Error).message ?? String(e)}${debug ? `\n${(e as Error).stack}` : ' (run with --debug for the stack trace)'}\n`);
     return ExitCode.internal;
+  }
+}
+
+/** Journal look-ups fail with a plain Error naming what exists: that is invalid input. */
+function wrap(f: () => number): number {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof FleetError ? e : new FleetError((e as Error).message, ExitCode.invalidInput);
   }
 }
 

@@ -14,6 +14,8 @@ export interface HostPlayInput {
   tasks: PreparedTask[];
   handlers: PreparedTask[];
   vars: Vars;
+  /** shell run before the changes: defines the backup helpers for this run */
+  applyHeader?: string;
   onPhase(phase: 'gather' | 'apply' | 'verify'): void;
   onResult(r: TaskResult): void;
 }
@@ -74,7 +76,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     }
     input.onPhase('apply');
     const blocks = planned.flatMap((p) => p.changes.map((c) => ({ steps: c.steps, continueOnError: p.prep.call.ignoreErrors })));
-    const framed = applyScript(blocks);
+    const framed = applyScript(blocks, undefined, input.applyHeader);
     const r = await remote.run(framed.script);
     const sections = parseFramed(r.stdout, framed.nonce);
     if (sections.size === 0 && r.code !== 0) throw new RemoteFailure(`apply could not start (exit ${r.code ?? r.signal}): ${r.stderr.trim() || r.stdout.trim()}`);

@@ -31,10 +31,13 @@ export interface TaskResult {
   ignored?: boolean;
   /** check mode: planned on facts that an earlier change would alter */
   provisional?: boolean;
+  /** a health gate check, run after the batch's changes */
+  health?: boolean;
   loc?: SourceLoc;
 }
 
-export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable';
+/** 'stopped': not run because the rollout stopped before this host's batch */
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'stopped';
 
 export interface HostCounts {
   ok: number;
@@ -56,13 +59,17 @@ export interface HostReport {
 }
 
 export interface RunReport {
+  /** the run's id: its journal entry and its backups on each host (/var/lib/fleet/runs/ID) */
+  runId: string;
   mode: Mode;
   playbook: string;
   startedAt: string;
   durationMs: number;
   hosts: HostReport[];
-  /** hosts matched by plays but given no report (none in a normal run) */
   summary: HostCounts & { hosts: number };
+  /** why the rollout stopped before every batch ran */
+  stopped?: string;
+  rollbacks?: RollbackReport[];
 }
 
 export type RunEvent =
@@ -91,4 +98,12 @@ export function summarize(hosts: readonly HostReport[]): RunReport['summary'] {
   const sum = { hosts: hosts.length, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 };
   for (const h of hosts) for (const k of ['ok', 'changed', 'failed', 'skipped', 'unreachable'] as const) sum[k] += h.counts[k];
   return sum;
+}
+
+export interface RollbackReport {
+  host: string;
+  restored: string[];
+  /** what could not be restored, with the reason */
+  failed: string[];
+  error?: string;
 }

@@ -11,7 +11,11 @@ import { ConnectionPool } from './connections.js';
 import { runHostPlay, RemoteFailure } from './host-play.js';
 import { FileCache, prepareTask, resolveVars, type PreparedTask } from './prepare.js';
 import { Remote } from './remote.js';
-import { countTasks, summarize, type HostReport, type Listener, type Mode, type RunReport, type TaskResult } from './results.js';
+import { countTasks, summarize, type HostReport, type Listener, type Mode, type RollbackReport, type RunReport, type TaskResult } from './results.js';
+import { backupHeader } from './backups.js';
+import { batches } from './batches.js';
+import { backupsOf, Journal, newRunId, type JournalEntry } from './journal.js';
+import { rollbackHost } from './rollback.js';
 import { resolve } from 'node:path';
 
 export interface RunOptions {
@@ -29,6 +33,12 @@ export interface RunOptions {
   listener?: Listener;
   /** reuse connections across runs (check, then apply) */
   connections?: ConnectionPool;
+  /** the run's id (default: a new one) */
+  runId?: string;
+  /** where runs are recorded; false: not recorded */
+  journal?: Journal | false;
+  /** recorded in the journal */
+  inventoryFile?: string;
 }
 
 interface HostPlan {
@@ -36,6 +46,7 @@ interface HostPlan {
   vars: Vars;
   tasks: PreparedTask[];
   handlers: PreparedTask[];
+  health: PreparedTask[];
 }
 
 /** Everything that can be wrong with the input, found before the first connection. */
@@ -54,6 +65,7 @@ export function preparePlays(playbook: Playbook, inventory: Inventory, opts: Pic
         vars,
         tasks: tagged.map((t) => prepareTask(t, false, vars, opts.registry, files)),
         handlers: play.handlers.map((t) => prepareTask(t, true, vars, opts.registry, files)),
+        health: play.health.map((t) => prepareTask(t, false, vars, opts.registry, files)),
       };
     });
     return { play, hosts };
@@ -65,10 +77,11 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   const plays = preparePlays(playbook, inventory, opts);
   const pool = opts.connections ?? new ConnectionPool();
   const emit = opts.listener ?? (() => {});
+  const runId = opts.runId ?? newRunId();
+  const journal = opts.journal === false ? undefined : (opts.journal ?? new Journal());
   const reports = new Map<string, HostReport>();
   const allHosts = [...new Set(plays.flatMap((p) => p.hosts.map((h) => h.host)))];
   if (allHosts.length === 0) throw new FleetError(`no hosts matched${opts.limit ? ` --limit ${opts.limit} and` : ''} the plays' hosts (${playbook.plays.map((p) => p.hosts).join('; ')})`, ExitCode.invalidInput);
-  emit({ type: 'run-start', mode: opts.mode, playbook: playbook.file, hosts: allHosts });
   const report = (host: string): HostReport => {
     let r = reports.get(host);
     if (!r) {
@@ -77,66 +90,112 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     }
     return r;
   };
+  const entry: JournalEntry = { id: runId, mode: opts.mode, playbook: playbook.file, inventory: opts.inventoryFile, startedAt: new Date(started).toISOString(), state: 'running', hosts: allHosts.map((host) => ({ host, status: 'running', backups: backupsOf(runId, opts.mode) })) };
+  const record = () => journal?.write({ ...entry, hosts: entry.hosts.map((h) => ({ ...h, ...(reports.has(h.host) ? { status: reports.get(h.host)!.status, counts: reports.get(h.host)!.counts, error: reports.get(h.host)!.error } : {}) })) });
+  record();
+  emit({ type: 'run-start', mode: opts.mode, playbook: playbook.file, hosts: allHosts });
+  const remotes = new Map<string, Remote>();
+  const rollbacks: RollbackReport[] = [];
+  let stopped: string | undefined;
+
+  async function onHost(play: Playbook['plays'][number], hp: HostPlan, health: boolean): Promise<void> {
+    const r = report(hp.host);
+    const t0 = Date.now();
+    let partial: TaskResult[] = [];
+    try {
+      emit({ type: 'host-phase', host: hp.host, phase: 'connect' });
+      const transport = await pool.get(hp.host, toConnectionSpec(hp.vars));
+      const b = becomeOf(hp.vars);
+      const remote = new Remote(transport, { enabled: play.become ?? b.become, user: play.becomeUser ?? b.becomeUser, password: opts.becomePassword });
+      remotes.set(hp.host, remote);
+      const out = await runHostPlay({
+        remote,
+        mode: health ? 'apply' : opts.mode,
+        tasks: health ? hp.health : hp.tasks,
+        handlers: health ? [] : hp.handlers,
+        vars: hp.vars,
+        applyHeader: opts.mode === 'apply' ? backupHeader(runId) : undefined,
+        onPhase: (phase) => emit({ type: 'host-phase', host: hp.host, phase }),
+        onResult: (res) => partial.push(res),
+      });
+      partial = health ? out.results.map(asHealth) : out.results;
+      for (const res of partial) emit({ type: 'task', host: hp.host, result: res });
+      const failed = partial.find((x) => x.status === 'failed' && !x.ignored);
+      if (health && failed) {
+        r.status = 'failed';
+        r.error = `health gate '${failed.task}' failed: ${failed.reason ?? ''}`;
+      } else if (out.failed) r.status = 'failed';
+      else if (r.status === 'ok' && out.results.some((x) => x.status === 'changed' || x.status === 'would-change')) r.status = 'changed';
+    } catch (e) {
+      for (const res of partial) emit({ type: 'task', host: hp.host, result: res });
+      if (e instanceof TransportError) {
+        r.status = 'unreachable';
+        r.error = e.message;
+      } else if (e instanceof RemoteFailure) {
+        r.status = 'failed';
+        r.error = e.message;
+      } else {
+        r.status = 'failed';
+        r.error = `internal error: ${(e as Error).stack ?? String(e)}`;
+      }
+    }
+    r.tasks.push(...partial);
+    r.execs = pool.execCount(hp.host);
+    r.durationMs += Date.now() - t0;
+    r.counts = countTasks(r.tasks, r.status === 'unreachable');
+    emit({ type: 'host-end', host: hp.host, report: r });
+  }
+
   try {
     for (const { play, hosts } of plays) {
-      const live = hosts.filter((h) => !['failed', 'unreachable'].includes(report(h.host).status));
+      if (stopped) break;
+      const live = hosts.filter((h) => !['failed', 'unreachable'].includes(reports.get(h.host)?.status ?? 'ok'));
       emit({ type: 'play-start', play: play.name, hosts: live.map((h) => h.host) });
-      await mapPool(live, opts.forks ?? 50, async (hp) => {
-        const r = report(hp.host);
-        const t0 = Date.now();
-        let partial: TaskResult[] = [];
-        const onResult = (res: TaskResult) => emit({ type: 'task', host: hp.host, result: res });
-        try {
-          emit({ type: 'host-phase', host: hp.host, phase: 'connect' });
-          const transport = await pool.get(hp.host, toConnectionSpec(hp.vars));
-          const b = becomeOf(hp.vars);
-          const remote = new Remote(transport, { enabled: play.become ?? b.become, user: play.becomeUser ?? b.becomeUser, password: opts.becomePassword });
-          const out = await runHostPlay({
-            remote,
-            mode: opts.mode,
-            tasks: hp.tasks,
-            handlers: hp.handlers,
-            vars: hp.vars,
-            onPhase: (phase) => emit({ type: 'host-phase', host: hp.host, phase }),
-            onResult: (res) => {
-              partial.push(res);
-              onResult(res);
-            },
-          });
-          partial = out.results;
-          if (out.failed) r.status = 'failed';
-          else if (r.status === 'ok' && out.results.some((x) => x.status === 'changed' || x.status === 'would-change')) r.status = 'changed';
-        } catch (e) {
-          if (e instanceof TransportError) {
-            r.status = 'unreachable';
-            r.error = e.message;
-          } else if (e instanceof RemoteFailure) {
-            r.status = 'failed';
-            r.error = e.message;
-          } else {
-            r.status = 'failed';
-            r.error = `internal error: ${(e as Error).stack ?? String(e)}`;
-          }
+      const groups = batches(live, play.serial);
+      for (const [i, batch] of groups.entries()) {
+        if (stopped) break;
+        await mapPool(batch, opts.forks ?? 50, (hp) => onHost(play, hp, false));
+        if (opts.mode === 'apply' && play.health.length) {
+          const ran = batch.filter((hp) => !['failed', 'unreachable'].includes(report(hp.host).status));
+          await mapPool(ran, opts.forks ?? 50, (hp) => onHost(play, hp, true));
         }
-        r.tasks.push(...partial);
-        r.execs = pool.execCount(hp.host);
-        r.durationMs += Date.now() - t0;
-        r.counts = countTasks(r.tasks, r.status === 'unreachable');
-        emit({ type: 'host-end', host: hp.host, report: r });
-      });
+        const bad = batch.filter((hp) => ['failed', 'unreachable'].includes(report(hp.host).status));
+        const gate = batch.find((hp) => report(hp.host).error?.startsWith('health gate'));
+        const label = groups.length > 1 ? `batch ${i + 1}/${groups.length} of play '${play.name}'` : `play '${play.name}'`;
+        if (gate) stopped = `${label}: ${gate.host}: ${report(gate.host).error}`;
+        else if (bad.length && play.anyErrorsFatal) stopped = `${label}: ${bad[0]!.host} failed and any_errors_fatal is set`;
+        else if (bad.length && play.maxFailPercentage !== undefined && (bad.length * 100) / batch.length > play.maxFailPercentage) stopped = `${label}: ${bad.length} of ${batch.length} hosts failed, more than max_fail_percentage ${play.maxFailPercentage}%`;
+        else if (bad.length === batch.length && groups.length > 1) stopped = `${label}: every host of the batch failed`;
+        if (stopped && play.rollbackOnFailure && opts.mode === 'apply') {
+          const undo = batch.filter((hp) => remotes.has(hp.host) && report(hp.host).status !== 'unreachable');
+          rollbacks.push(...(await mapPool(undo, opts.forks ?? 50, (hp) => rollbackHost(hp.host, remotes.get(hp.host)!, runId))));
+        }
+      }
     }
   } finally {
     if (!opts.connections) await pool.closeAll();
   }
+  for (const host of allHosts) {
+    if (!reports.has(host)) Object.assign(report(host), { status: 'stopped', error: `not run: the rollout stopped (${stopped ?? 'earlier failure'})` });
+  }
   const hostsOut = allHosts.map(report);
-  const result: RunReport = { mode: opts.mode, playbook: playbook.file, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, hosts: hostsOut, summary: summarize(hostsOut) };
+  const result: RunReport = { runId, mode: opts.mode, playbook: playbook.file, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, hosts: hostsOut, summary: summarize(hostsOut), stopped, rollbacks: rollbacks.length ? rollbacks : undefined };
+  entry.state = stopped ? 'stopped' : 'finished';
+  entry.stopReason = stopped;
+  entry.finishedAt = new Date().toISOString();
+  if (rollbacks.length) entry.rollbacks = [{ at: entry.finishedAt, hosts: rollbacks.map((x) => ({ host: x.host, restored: x.restored, failed: [...x.failed, ...(x.error ? [x.error] : [])] })) }];
+  record();
   emit({ type: 'run-end', report: result });
   return result;
 }
 
+function asHealth(r: TaskResult): TaskResult {
+  return { ...r, health: true, status: r.status === 'changed' ? 'ok' : r.status, reason: r.status === 'changed' ? 'health check passed' : r.reason, changes: [] };
+}
+
 /** The documented exit code of a finished run. */
 export function exitCodeOf(report: RunReport, detailed = false): ExitCode {
-  if (report.hosts.some((h) => h.status === 'failed')) return ExitCode.failedHosts;
+  if (report.hosts.some((h) => h.status === 'failed' || h.status === 'stopped')) return ExitCode.failedHosts;
   if (report.hosts.some((h) => h.status === 'unreachable')) return ExitCode.unreachableHosts;
   if (detailed && report.hosts.some((h) => h.status === 'changed')) return ExitCode.changes;
   return ExitCode.ok;

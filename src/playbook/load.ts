@@ -11,7 +11,7 @@ import type { Play, Playbook } from './model.js';
 import { parseExpr } from './expr.js';
 import { parseYaml, readTextFile, keyNode, type YamlSource } from './yaml-source.js';
 
-const PLAY_KEYS = ['name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'tasks', 'handlers', 'gather_facts'];
+const PLAY_KEYS = ['name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'tasks', 'handlers', 'gather_facts', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'health', 'rollback_on_failure'];
 const TASK_KEYS = ['name', 'when', 'notify', 'tags', 'ignore_errors', 'listen'];
 
 export function loadPlaybook(file: string, registry: TaskRegistry): Playbook {
@@ -55,7 +55,21 @@ function loadPlay(src: YamlSource, node: unknown, index: number, registry: TaskR
       if (!handlerNames.has(n)) throw invalid(`task '${t.name}' notifies '${n}', which is no handler of this play${didYouMean(n, handlerNames)}`, t.loc);
     }
   }
-  return { name, hosts, vars, varsFiles, become, becomeUser, tasks, handlers, loc };
+  const health = loadTasks(src, node.get('health', true), 'health', registry, false);
+  const serial = js.serial === undefined ? undefined : serialOf(js.serial, src, node);
+  const mfp = js.max_fail_percentage;
+  if (mfp !== undefined && (typeof mfp !== 'number' || mfp < 0 || mfp > 100)) throw invalid(`'max_fail_percentage' must be a number from 0 to 100`, src.locAt(node, ['max_fail_percentage']));
+  const anyErrorsFatal = js.any_errors_fatal === undefined ? undefined : boolean(js.any_errors_fatal, src, node, 'any_errors_fatal');
+  const rollbackOnFailure = js.rollback_on_failure === undefined ? undefined : boolean(js.rollback_on_failure, src, node, 'rollback_on_failure');
+  return { name, hosts, vars, varsFiles, become, becomeUser, tasks, handlers, health, serial, maxFailPercentage: mfp as number | undefined, anyErrorsFatal, rollbackOnFailure, loc };
+}
+
+/** serial: 1, "10%", or a list such as [1, "10%", "100%"] whose last value repeats. */
+function serialOf(v: unknown, src: YamlSource, node: YAMLMap): (number | string)[] {
+  const list = Array.isArray(v) ? v : [v];
+  const ok = list.length > 0 && list.every((x) => (typeof x === 'number' && Number.isInteger(x) && x > 0) || (typeof x === 'string' && /^(\d+%|\d+)$/.test(x.trim()) && parseInt(x, 10) > 0));
+  if (!ok) throw invalid(`'serial' must be a positive host count, a percentage such as "10%", or a list of them such as [1, "10%", "100%"]`, src.locAt(node, ['serial']));
+  return list as (number | string)[];
 }
 
 function loadTasks(src: YamlSource, node: unknown, what: string, registry: TaskRegistry, handlers: boolean): TaskCall[] {

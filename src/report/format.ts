@@ -50,6 +50,11 @@ export function recapLine(h: HostReport, s: Style): string {
 
 export function recap(report: RunReport, s: Style): string {
   const lines = [s.bold(`RECAP (${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s)`), ...report.hosts.map((h) => recapLine(h, s))];
+  if (report.stopped) lines.push(s.red(`ROLLOUT STOPPED: ${report.stopped}`));
+  for (const r of report.rollbacks ?? []) {
+    lines.push(`${s.bold(r.host)}: rolled back, restored ${r.restored.length}${r.failed.length ? s.red(`, could not restore: ${r.failed.join('; ')}`) : ''}${r.error ? ` (${r.error})` : ''}`);
+  }
+  if (report.mode === 'apply') lines.push(s.dim(`run ${report.runId}: details with \`fleet runs show ${report.runId}\`, undo with \`fleet rollback ${report.runId}\``));
   return lines.join('\n');
 }
 
@@ -60,7 +65,7 @@ export function planText(report: RunReport, s: Style, diff: boolean): string {
   const quiet: string[] = [];
   const broken: string[] = [];
   for (const h of report.hosts) {
-    if (h.status === 'failed' || h.status === 'unreachable') {
+    if (h.status === 'failed' || h.status === 'unreachable' || h.status === 'stopped') {
       broken.push(`${s.bold(h.host)}: ${s.red(h.status)} — ${h.error ?? h.tasks.find((t) => t.status === 'failed' && !t.ignored)?.reason ?? ''}`);
       continue;
     }

@@ -1,0 +1,75 @@
+// `fleet runs`, `fleet runs show ID`, `fleet rollback ID`: the journal and the way back.
+import { resolve } from 'node:path';
+import { ExitCode, FleetError } from '../errors.js';
+import { ConnectionPool } from '../engine/connections.js';
+import { Journal } from '../engine/journal.js';
+import { Remote } from '../engine/remote.js';
+import { rollbackHost } from '../engine/rollback.js';
+import { becomeOf, loadInventory, selectHosts, toConnectionSpec } from '../inventory/index.js';
+import { mapPool } from '../util/pool.js';
+import type { CliIO } from './io.js';
+
+const journalOf = (dir?: string) => new Journal(dir);
+
+export function listRuns(io: CliIO, dir?: string): number {
+  const runs = journalOf(dir).list();
+  if (runs.length === 0) {
+    io.stdout.write('no runs recorded yet\n');
+    return ExitCode.ok;
+  }
+  for (const r of runs) {
+    const n = (s: string) => r.hosts.filter((h) => h.status === s).length;
+    io.stdout.write(`${r.id}  ${r.mode.padEnd(5)}  ${r.state.padEnd(8)}  ${r.hosts.length} hosts (changed ${n('changed')}, failed ${n('failed')}, unreachable ${n('unreachable')}, stopped ${n('stopped')})  ${r.playbook}\n`);
+  }
+  return ExitCode.ok;
+}
+
+export function showRun(io: CliIO, id: string, json: boolean, dir?: string): number {
+  const r = journalOf(dir).read(id);
+  if (json) {
+    io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  io.stdout.write(`run ${r.id} (${r.mode}, ${r.state}) ${r.playbook}\nstarted ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}\n`);
+  if (r.stopReason) io.stdout.write(`stopped: ${r.stopReason}\n`);
+  for (const h of r.hosts) io.stdout.write(`  ${h.host.padEnd(24)} ${h.status}${h.counts ? ` (ok ${h.counts.ok}, changed ${h.counts.changed}, failed ${h.counts.failed})` : ''}${h.backups ? `  backups: ${h.backups}` : ''}${h.error ? `\n    ${h.error}` : ''}\n`);
+  for (const rb of r.rollbacks ?? []) for (const h of rb.hosts) io.stdout.write(`  rolled back ${h.host} at ${rb.at}: restored ${h.restored.length}${h.failed.length ? `, could not restore: ${h.failed.join('; ')}` : ''}\n`);
+  return ExitCode.ok;
+}
+
+export async function rollbackRun(io: CliIO, id: string, o: { inventory?: string; limit?: string; become?: boolean; becomePassword?: string; forks: number }): Promise<number> {
+  const journal = journalOf();
+  const entry = journal.read(id);
+  if (entry.mode !== 'apply') throw new FleetError(`run ${id} was a dry run (${entry.mode}); nothing to roll back`, ExitCode.invalidInput);
+  const invFile = o.inventory ? resolve(io.cwd, o.inventory) : entry.inventory;
+  if (!invFile) throw new FleetError(`run ${id} has no inventory recorded; give one with -i`, ExitCode.invalidInput);
+  const inventory = loadInventory(invFile);
+  const wanted = new Set(o.limit ? selectHosts(inventory, o.limit) : inventory.hosts.keys());
+  const hosts = entry.hosts.map((h) => h.host).filter((h) => wanted.has(h) && inventory.hosts.has(h));
+  if (hosts.length === 0) throw new FleetError(`no host of run ${id} matches${o.limit ? ` --limit ${o.limit} in` : ''} ${invFile}`, ExitCode.invalidInput);
+  const pool = new ConnectionPool();
+  try {
+    const results = await mapPool(hosts, o.forks, async (host) => {
+      const vars = inventory.hosts.get(host)!.vars;
+      const b = becomeOf(vars);
+      try {
+        const t = await pool.get(host, toConnectionSpec(vars));
+        return rollbackHost(host, new Remote(t, { enabled: o.become ?? b.become, user: b.becomeUser, password: o.becomePassword }), id);
+      } catch (e) {
+        return { host, restored: [], failed: [], error: (e as Error).message };
+      }
+    });
+    let code: number = ExitCode.ok;
+    for (const r of results) {
+      io.stdout.write(`${r.host}: restored ${r.restored.length}${r.restored.length ? ` (${r.restored.join('; ')})` : ''}\n`);
+      if (r.failed.length) io.stdout.write(`${r.host}: could not restore: ${r.failed.join('; ')}\n`);
+      if (r.error) io.stdout.write(`${r.host}: ${r.error}\n`);
+      if (r.failed.length || (r.error && !/^already rolled back|^nothing recorded/.test(r.error))) code = ExitCode.failedHosts;
+    }
+    entry.rollbacks = [...(entry.rollbacks ?? []), { at: new Date().toISOString(), hosts: results.map((r) => ({ host: r.host, restored: r.restored, failed: [...r.failed, ...(r.error ? [r.error] : [])] })) }];
+    journal.write(entry);
+    return code;
+  } finally {
+    await pool.closeAll();
+  }
+}
