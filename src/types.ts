@@ -8,6 +8,9 @@ export interface Fact<T> {
   probe: Script;
   /** stdout of the probe and its exit code; "absent" is a value, never an exception */
   parse(stdout: string, code: number): T;
+  /** the part of the value a saved plan depends on (drops volatile data such as clocks);
+   *  default: all of it */
+  fingerprint?(value: T): unknown;
 }
 
 export type FactMap = Record<string, Fact<unknown>>;

@@ -2,7 +2,8 @@
 import { ExitCode, FleetError } from '../errors.js';
 import { ConnectionPool } from '../engine/connections.js';
 import { exitCodeOf, runPlaybook, type RunOptions } from '../engine/run.js';
-import { summarize, type RunReport } from '../engine/results.js';
+import { countTasks, summarize, type RunReport } from '../engine/results.js';
+import { expectations, readPlanFile, toPlanFile, writePlanFile, type PlanFile } from '../engine/planfile.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Playbook } from '../playbook/model.js';
 import { planText, recap } from '../report/format.js';
@@ -75,4 +76,55 @@ export async function applyCommand(io: CliIO, playbook: Playbook, inventory: Inv
   } finally {
     await pool.closeAll();
   }
+}
+
+export async function planCommand(io: CliIO, playbook: Playbook, inventory: Inventory, run: Omit<RunOptions, 'mode' | 'listener' | 'connections'>, o: { out: string; detailedExitcode: boolean }): Promise<number> {
+  const style = styleFor(useColor(io.stdout));
+  const out = writer(io.stdout);
+  const rep = io.stdout.isTTY ? interactiveReporter(style) : undefined;
+  const report = await runPlaybook(playbook, inventory, { ...run, mode: 'check', listener: rep?.listener });
+  await rep?.finish(report);
+  writePlanFile(o.out, toPlanFile(report, { inventory: run.inventoryFile, limit: run.limit, tags: run.tags, extraVars: run.extraVars }));
+  out(planText(report, style, true));
+  out(recap(report, style));
+  out(`plan written to ${o.out}: review it with \`fleet show ${o.out}\`, apply exactly it with \`fleet apply --plan ${o.out}\``);
+  return exitCodeOf(report, o.detailedExitcode);
+}
+
+export function showPlan(io: CliIO, file: string): number {
+  const plan = readPlanFile(file);
+  const style = styleFor(useColor(io.stdout));
+  const out = writer(io.stdout);
+  out(style.bold(`plan of ${plan.playbook.file} (made ${plan.createdAt} by fleet ${plan.fleet})`));
+  if (plan.inventory) out(`inventory ${plan.inventory}${plan.limit ? `, --limit ${plan.limit}` : ''}${plan.tags ? `, --tags ${plan.tags.join(',')}` : ''}`);
+  if (Object.keys(plan.extraVars).length) out(`extra vars: ${Object.keys(plan.extraVars).join(', ')}`);
+  const hosts = plan.hosts.map((h) => ({ ...h, counts: countTasks(h.tasks, h.status === 'unreachable'), execs: 0, durationMs: 0 }));
+  out(planText({ runId: plan.runId, mode: 'check', playbook: plan.playbook.file, startedAt: plan.createdAt, durationMs: 0, hosts, summary: summarize(hosts) }, style, true));
+  return ExitCode.ok;
+}
+
+/** Apply a saved plan: the same playbook (checked by content), variables, limit and tags, only on
+ *  the hosts it changes; each host re-gathers and is refused if anything the plan saw has changed. */
+export async function applyPlanCommand(io: CliIO, plan: PlanFile, playbook: Playbook, inventory: Inventory, run: Omit<RunOptions, 'mode' | 'listener' | 'connections'>, flags: ApplyFlags): Promise<number> {
+  const style = styleFor(useColor(io.stdout));
+  const out = writer(io.stdout);
+  const expect = expectations(plan);
+  if (expect.size === 0) {
+    out('the plan has no changes to apply.');
+    return ExitCode.ok;
+  }
+  const question = `Apply the saved plan to ${expect.size} host${expect.size === 1 ? '' : 's'} (${[...expect.keys()].join(', ')})?`;
+  if (!flags.yes) {
+    if (!io.stdin.isTTY) throw new FleetError(`${question} — refusing without a terminal to confirm; re-run with --yes`, ExitCode.refused);
+    if (!(await confirm(question, io.stdin, io.stdout))) {
+      out('nothing applied.');
+      return ExitCode.refused;
+    }
+  }
+  const rep = io.stdout.isTTY && !flags.verbose ? interactiveReporter(style) : plainReporter({ write: out, style, diff: flags.diff, verbose: flags.verbose });
+  const report = await runPlaybook(playbook, inventory, { ...run, mode: 'apply', expect, onlyHosts: [...expect.keys()], listener: rep.listener });
+  await rep.finish(report);
+  out(recap(report, style));
+  if (flags.json) writeJsonReport(flags.json, report);
+  return exitCodeOf(report, flags.detailedExitcode);
 }

@@ -8,7 +8,9 @@ import { didYouMean } from '../util/suggest.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { builtinRegistry } from '../tasks/builtin.js';
 import { taskReference } from '../tasks/reference.js';
-import { applyCommand } from './apply.js';
+import { applyCommand, applyPlanCommand, planCommand, showPlan } from './apply.js';
+import { readPlanFile, sha256File } from '../engine/planfile.js';
+import { existsSync } from 'node:fs';
 import { listRuns, rollbackRun, showRun } from './runs.js';
 import { parseExtraVars } from './extra-vars.js';
 import { processIO, type CliIO } from './io.js';
@@ -28,40 +30,85 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
 
-  program
-    .command('apply')
-    .description('show what would change (dry run), confirm, then apply; with --check only the dry run')
-    .argument('<playbook>', 'playbook YAML file')
-    .option('-i, --inventory <file>', 'inventory (Ansible YAML or INI); default: localhost over a local connection')
+  const runOptions = (o: Record<string, unknown>, registry: ReturnType<typeof builtinRegistry>, extraVars: Record<string, unknown>, becomePassword?: string) => ({
+    registry,
+    inventoryFile: o.inventory ? resolve(io.cwd, String(o.inventory)) : undefined,
+    forks: o.forks as number,
+    limit: o.limit as string | undefined,
+    tags: o.tags ? String(o.tags).split(',').map((t) => t.trim()) : undefined,
+    extraVars,
+    becomePassword,
+  });
+  const becomePass = async (ask: boolean): Promise<string | undefined> => {
+    if (!ask || io.env.FLEET_BECOME_PASSWORD !== undefined) return io.env.FLEET_BECOME_PASSWORD;
+    if (!io.stdin.isTTY) throw new FleetError('--ask-become-pass needs a terminal; set FLEET_BECOME_PASSWORD instead', ExitCode.invalidInput);
+    return askSecret('BECOME password: ', io.stdin, io.stderr);
+  };
+  const inventoryOf = (file: string | undefined) => (file ? loadInventory(resolve(io.cwd, file)) : defaultInventory());
+  const common = (c: Command) =>
+    c
+      .option('-i, --inventory <file>', 'inventory (Ansible YAML or INI); default: localhost over a local connection')
+      .option('-l, --limit <pattern>', 'only hosts matching: names, groups, globs, !exclude, &intersect, comma lists')
+      .option('-t, --tags <tags>', 'only tasks with one of these tags (comma list)')
+      .option('-e, --extra-vars <vars>', 'key=value, JSON, or @file (highest precedence; repeatable)', collect, [])
+      .addOption(new Option('-f, --forks <n>', 'hosts worked on at once').default(50).argParser((v) => positiveInt(v, '--forks')))
+      .option('-K, --ask-become-pass', 'ask for the sudo password (or set FLEET_BECOME_PASSWORD)', false)
+      .option('--detailed-exitcode', `exit ${ExitCode.changes} when changes are pending (check, plan) or were applied`, false);
+
+  common(
+    program
+      .command('apply')
+      .description('show what would change (dry run), confirm, then apply; with --check only the dry run; with --plan exactly a saved plan')
+      .argument('[playbook]', 'playbook YAML file (not with --plan)'),
+  )
     .option('-C, --check', 'dry run: gather and plan, change nothing', false)
     .option('-D, --diff', 'show unified diffs of file changes', false)
-    .option('-l, --limit <pattern>', 'only hosts matching: names, groups, globs, !exclude, &intersect, comma lists')
-    .option('-t, --tags <tags>', 'only tasks with one of these tags (comma list)')
-    .option('-e, --extra-vars <vars>', 'key=value, JSON, or @file (highest precedence; repeatable)', collect, [])
-    .addOption(new Option('-f, --forks <n>', 'hosts worked on at once').default(50).argParser((v) => positiveInt(v, '--forks')))
     .option('-y, --yes', 'apply without asking (required without a terminal)', false)
+    .option('--plan <file>', 'apply exactly this saved plan (from fleet plan); drifted hosts are refused')
     .option('--json <file>', 'write a machine-readable report of every host and task')
-    .option('-K, --ask-become-pass', 'ask for the sudo password (or set FLEET_BECOME_PASSWORD)', false)
-    .option('-v, --verbose', 'print every task, ok and skipped included', false)
-    .option('--detailed-exitcode', `exit ${ExitCode.changes} when changes are pending (with --check) or were applied`, false)
+    .option('-v, --verbose', 'print every task, ok and skipped ones too', false)
+    .action(async (file: string | undefined, o) => {
+      const registry = builtinRegistry();
+      const flags = { check: o.check, diff: o.diff, yes: o.yes, json: o.json, verbose: o.verbose, detailedExitcode: o.detailedExitcode };
+      if (o.plan) {
+        if (file) throw new FleetError('give a playbook or --plan, not both: the plan names its playbook', ExitCode.invalidInput);
+        if (o.extraVars.length || o.limit || o.tags) throw new FleetError('--plan applies the plan\'s own variables, limit and tags; -e, --limit and --tags are not allowed with it', ExitCode.invalidInput);
+        const plan = readPlanFile(resolve(io.cwd, o.plan));
+        if (!existsSync(plan.playbook.file) || sha256File(plan.playbook.file) !== plan.playbook.sha256) throw new FleetError(`the playbook ${plan.playbook.file} changed since the plan was made; make a new plan`, ExitCode.invalidInput);
+        const invFile = o.inventory ?? plan.inventory;
+        const run = { ...runOptions({ ...o, inventory: invFile, limit: plan.limit, tags: plan.tags?.join(',') }, registry, plan.extraVars, await becomePass(o.askBecomePass)) };
+        code = await applyPlanCommand(io, plan, loadPlaybook(plan.playbook.file, registry), inventoryOf(invFile), run, flags);
+        return;
+      }
+      if (!file) throw new FleetError('missing playbook: fleet apply PLAYBOOK (or --plan FILE)', ExitCode.invalidInput);
+      const extraVars = parseExtraVars(o.extraVars, io.cwd);
+      const inventory = inventoryOf(o.inventory);
+      const playbook = loadPlaybook(resolve(io.cwd, file), registry);
+      if (o.limit) warnUnmatched(io, inventory, o.limit);
+      code = await applyCommand(io, playbook, inventory, runOptions(o, registry, extraVars, await becomePass(o.askBecomePass)), flags);
+    });
+
+  common(
+    program
+      .command('plan')
+      .description('dry run saved to a plan file: per host, the changes with their diffs and a fingerprint of the facts they came from')
+      .argument('<playbook>', 'playbook YAML file'),
+  )
+    .requiredOption('-o, --out <file>', 'where to write the plan (JSON)')
     .action(async (file: string, o) => {
       const registry = builtinRegistry();
       const extraVars = parseExtraVars(o.extraVars, io.cwd);
-      const inventory = o.inventory ? loadInventory(resolve(io.cwd, o.inventory)) : defaultInventory();
-      const playbook = loadPlaybook(resolve(io.cwd, file), registry);
+      const inventory = inventoryOf(o.inventory);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
-      let becomePassword = io.env.FLEET_BECOME_PASSWORD;
-      if (o.askBecomePass && becomePassword === undefined) {
-        if (!io.stdin.isTTY) throw new FleetError('--ask-become-pass needs a terminal; set FLEET_BECOME_PASSWORD instead', ExitCode.invalidInput);
-        becomePassword = await askSecret('BECOME password: ', io.stdin, io.stderr);
-      }
-      code = await applyCommand(
-        io,
-        playbook,
-        inventory,
-        { registry, inventoryFile: o.inventory ? resolve(io.cwd, o.inventory) : undefined, forks: o.forks, limit: o.limit, tags: o.tags ? String(o.tags).split(',').map((t: string) => t.trim()) : undefined, extraVars, becomePassword },
-        { check: o.check, diff: o.diff, yes: o.yes, json: o.json, verbose: o.verbose, detailedExitcode: o.detailedExitcode },
-      );
+      code = await planCommand(io, loadPlaybook(resolve(io.cwd, file), registry), inventory, runOptions(o, registry, extraVars, await becomePass(o.askBecomePass)), { out: resolve(io.cwd, o.out), detailedExitcode: o.detailedExitcode });
+    });
+
+  program
+    .command('show')
+    .description('print a saved plan readably')
+    .argument('<plan>', 'plan file from fleet plan')
+    .action((file: string) => {
+      code = showPlan(io, resolve(io.cwd, file));
     });
 
   program

@@ -1,5 +1,6 @@
 // One play on one host: gather -> plan (pure) -> apply -> verify, in as few windows as the facts
 // allow. A window closes only when a task needs a fact that a pending change makes stale.
+import { createHash } from 'node:crypto';
 import { isOk, type Change, type Fact, type FactMap, type Vars } from '../types.js';
 import { hostFacts, type HostFacts } from '../facts/host.js';
 import { evalWhen } from '../playbook/expr.js';
@@ -16,6 +17,8 @@ export interface HostPlayInput {
   vars: Vars;
   /** shell run before the changes: defines the backup helpers for this run */
   applyHeader?: string;
+  /** apply a saved plan: refuse before changing anything if the host drifted from it */
+  expect?: PlanExpectation;
   onPhase(phase: 'gather' | 'apply' | 'verify'): void;
   onResult(r: TaskResult): void;
 }
@@ -28,9 +31,23 @@ interface Planned {
 
 export class RemoteFailure extends Error {}
 
+/** A saved plan no longer describes the host: nothing was changed there. */
+export class DriftRefusal extends RemoteFailure {}
+
+export interface PlanExpectation {
+  /** fact key -> hash of its value when the plan was made */
+  facts: Record<string, string>;
+  /** task id -> the changes recorded for it */
+  tasks: Record<string, string>;
+}
+
+export const hashValue = (v: unknown): string => createHash('sha256').update(JSON.stringify(v ?? null)).digest('hex').slice(0, 16);
+export const taskId = (p: PreparedTask, index: number): string => `${p.handler ? 'handler' : 'task'}#${index}:${p.call.name}`;
+export const changesKey = (changes: readonly Change[]): string => JSON.stringify(changes.map((c) => ({ summary: c.summary, diff: c.diff })));
+
 const BASE = hostFacts();
 
-export async function runHostPlay(input: HostPlayInput): Promise<{ results: TaskResult[]; failed: boolean }> {
+export async function runHostPlay(input: HostPlayInput): Promise<{ results: TaskResult[]; failed: boolean; fingerprint: Record<string, string>; changeKeys: Record<string, string> }> {
   const { remote, mode } = input;
   const cache = new Map<string, unknown>();
   const stale = new Set<string>();
@@ -74,6 +91,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
       for (const p of planned) emit(base(p.prep, { status: 'would-change', changes: p.changes.map(record), provisional: p.provisional || undefined }));
       return;
     }
+    if (drift.length) throw new DriftRefusal(`refused: the host changed since the plan (${drift.join('; ')}); nothing was changed here — make a new plan`);
     input.onPhase('apply');
     const blocks = planned.flatMap((p) => p.changes.map((c) => ({ steps: c.steps, continueOnError: p.prep.call.ignoreErrors })));
     const framed = applyScript(blocks, undefined, input.applyHeader);
@@ -130,7 +148,18 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
 
   const all = [...input.tasks, ...input.handlers];
   input.onPhase('gather');
-  await gather(all.flatMap(factsOf));
+  const first = all.flatMap(factsOf);
+  await gather(first);
+  // what a saved plan depends on: every fact of the first gather
+  const fingerprint: Record<string, string> = {};
+  for (const f of [BASE, ...first]) fingerprint[f.key] = hashValue(f.fingerprint ? f.fingerprint(cache.get(f.key)) : cache.get(f.key));
+  const drift: string[] = [];
+  if (input.expect) {
+    const changed = Object.keys(input.expect.facts).filter((k) => input.expect!.facts[k] !== fingerprint[k]);
+    if (changed.length) drift.push(`${changed.length === 1 ? 'fact' : 'facts'} ${changed.join(', ')} changed`);
+  }
+  const changeKeys: Record<string, string> = {};
+  const ids = new Map(all.map((p, i) => [p, taskId(p, i)]));
   const notified = new Set<string>();
   const queue: PreparedTask[] = [...input.tasks];
   let handlersQueued = false;
@@ -153,6 +182,12 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
       } else {
         if (prep.deferred) throw prep.deferred;
         const plan = prep.task.plan(prep.args, valuesFor(prep.facts) as never);
+        if (!usesStale) {
+          const id = ids.get(prep)!;
+          changeKeys[id] = changesKey(isOk(plan) ? [] : plan);
+          const recorded = input.expect?.tasks[id];
+          if (input.expect && recorded !== undefined && recorded !== changeKeys[id]) drift.push(`task '${prep.call.name}' now plans ${isOk(plan) ? 'no change' : plan.map((c) => c.summary).join('; ')}`);
+        }
         if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined }));
         else {
           window.push({ prep, changes: plan, provisional: usesStale && mode === 'check' });
@@ -178,7 +213,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
   // results arrive per window; report them in task order
   const order = new Map(queue.map((p, i) => [p.call, i]));
   const pos = (r: TaskResult) => order.get(callOf.get(r)!) ?? 0;
-  return { results: [...results].sort((a, b) => pos(a) - pos(b)), failed };
+  return { results: [...results].sort((a, b) => pos(a) - pos(b)), failed, fingerprint, changeKeys };
 }
 
 function record(c: Change) {

@@ -55,6 +55,8 @@ export interface HostReport {
   counts: HostCounts;
   /** round trips made (exec calls) */
   execs: number;
+  /** per play (by index): what a saved plan depends on and the changes it recorded */
+  plans?: Record<number, { facts: Record<string, string>; tasks: Record<string, string> }>;
   durationMs: number;
 }
 

@@ -8,7 +8,7 @@ import { TransportError } from '../transport/transport.js';
 import type { Vars } from '../types.js';
 import { mapPool } from '../util/pool.js';
 import { ConnectionPool } from './connections.js';
-import { runHostPlay, RemoteFailure } from './host-play.js';
+import { runHostPlay, RemoteFailure, type PlanExpectation } from './host-play.js';
 import { FileCache, prepareTask, resolveVars, type PreparedTask } from './prepare.js';
 import { Remote } from './remote.js';
 import { countTasks, summarize, type HostReport, type Listener, type Mode, type RollbackReport, type RunReport, type TaskResult } from './results.js';
@@ -39,6 +39,8 @@ export interface RunOptions {
   journal?: Journal | false;
   /** recorded in the journal */
   inventoryFile?: string;
+  /** apply a saved plan: per host, per play index, what the plan saw */
+  expect?: Map<string, Record<number, PlanExpectation>>;
 }
 
 interface HostPlan {
@@ -98,7 +100,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   const rollbacks: RollbackReport[] = [];
   let stopped: string | undefined;
 
-  async function onHost(play: Playbook['plays'][number], hp: HostPlan, health: boolean): Promise<void> {
+  async function onHost(play: Playbook['plays'][number], playIndex: number, hp: HostPlan, health: boolean): Promise<void> {
     const r = report(hp.host);
     const t0 = Date.now();
     let partial: TaskResult[] = [];
@@ -115,10 +117,12 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
         handlers: health ? [] : hp.handlers,
         vars: hp.vars,
         applyHeader: opts.mode === 'apply' ? backupHeader(runId) : undefined,
+        expect: health ? undefined : opts.expect?.get(hp.host)?.[playIndex],
         onPhase: (phase) => emit({ type: 'host-phase', host: hp.host, phase }),
         onResult: (res) => partial.push(res),
       });
       partial = health ? out.results.map(asHealth) : out.results;
+      if (!health) r.plans = { ...r.plans, [playIndex]: { facts: out.fingerprint, tasks: out.changeKeys } };
       for (const res of partial) emit({ type: 'task', host: hp.host, result: res });
       const failed = partial.find((x) => x.status === 'failed' && !x.ignored);
       if (health && failed) {
@@ -147,17 +151,17 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   }
 
   try {
-    for (const { play, hosts } of plays) {
+    for (const [playIndex, { play, hosts }] of plays.entries()) {
       if (stopped) break;
       const live = hosts.filter((h) => !['failed', 'unreachable'].includes(reports.get(h.host)?.status ?? 'ok'));
       emit({ type: 'play-start', play: play.name, hosts: live.map((h) => h.host) });
       const groups = batches(live, play.serial);
       for (const [i, batch] of groups.entries()) {
         if (stopped) break;
-        await mapPool(batch, opts.forks ?? 50, (hp) => onHost(play, hp, false));
+        await mapPool(batch, opts.forks ?? 50, (hp) => onHost(play, playIndex, hp, false));
         if (opts.mode === 'apply' && play.health.length) {
           const ran = batch.filter((hp) => !['failed', 'unreachable'].includes(report(hp.host).status));
-          await mapPool(ran, opts.forks ?? 50, (hp) => onHost(play, hp, true));
+          await mapPool(ran, opts.forks ?? 50, (hp) => onHost(play, playIndex, hp, true));
         }
         const bad = batch.filter((hp) => ['failed', 'unreachable'].includes(report(hp.host).status));
         const gate = batch.find((hp) => report(hp.host).error?.startsWith('health gate'));

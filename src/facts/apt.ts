@@ -43,6 +43,8 @@ echo ---
 LC_ALL=C apt-cache policy ${name} 2>/dev/null
 echo ---
 n=$(stat -c %Y /var/lib/apt/lists/*_Packages 2>/dev/null | sort -n | tail -n1); echo "\${n:-0} $(date +%s)"`,
+    // the index's age moves with the clock; what is installed and available does not
+    fingerprint: (v) => ({ ...v, listsAge: undefined }),
     parse(out) {
       const [dpkg = '', hold = '', policy = '', age = ''] = out.split(/^---$/m);
       const [status = '', version = ''] = dpkg.trim().split('|');

@@ -38,6 +38,7 @@ if info=$(timeout 20 docker info --format '{{.ServerVersion}}|{{.Driver}}|{{.Doc
   docker ps -a --format 'container={{.Names}}' 2>/dev/null
 fi
 true`),
+    fingerprint: (v) => ({ ...v, freeBytes: undefined }),
     parse(out) {
       const kv = out.split('\n');
       const get = (k: string) => kv.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);

@@ -58,4 +58,38 @@ describe('rollout', () => {
     const list = await fleet(['runs']);
     expect(list.stdout).toContain(runId);
   });
+
+  it('a saved plan is applied exactly; a host changed since the plan is refused while the others apply; twice is a no-op', async () => {
+    const dir = (await import('node:fs')).mkdtempSync('/tmp/fleet-plan-');
+    const planFile = `${dir}/plan.json`;
+    const made = await fleet(['plan', pb('planned.yaml'), '-i', lab.inventoryPath, '--limit', 'c2,c3', '-o', planFile, '--detailed-exitcode']);
+    expect(made.code, made.stderr).toBe(6);
+    const shown = await fleet(['show', planFile]);
+    expect(shown.stdout).toMatch(/^host: c2$/m);
+    expect(shown.stdout).toMatch(/^host: c3$/m);
+    expect(shown.stdout).toContain('+planned for c2');
+    // someone edits c3 after the review
+    await h('c3').exec("printf 'hand edit\\n' > /etc/app.conf");
+    const r = await fleet(['apply', '--plan', planFile, '--yes', '--json', `${dir}/a.json`]);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    const rep = JSON.parse((await import('node:fs')).readFileSync(`${dir}/a.json`, 'utf8')) as { hosts: { host: string; status: string; error?: string }[] };
+    expect(rep.hosts.find((x) => x.host === 'c2')!.status).toBe('changed');
+    expect(rep.hosts.find((x) => x.host === 'c3')).toMatchObject({ status: 'failed', error: expect.stringMatching(/refused: the host changed since the plan \(fact file:\/etc\/app\.conf changed; task 'app config' now plans update \/etc\/app\.conf\); nothing was changed here/) });
+    expect(await out(h('c2'), 'cat /etc/app.conf')).toBe('planned for c2\n');
+    expect(await out(h('c3'), 'cat /etc/app.conf')).toBe('hand edit\n');
+    // the same plan again: c2 has it already (no-op), c3 is still refused
+    const twice = await fleet(['apply', '--plan', planFile, '--yes', '--json', `${dir}/b.json`]);
+    const rep2 = JSON.parse((await import('node:fs')).readFileSync(`${dir}/b.json`, 'utf8')) as { hosts: { host: string; status: string; counts: { changed: number } }[] };
+    expect(rep2.hosts.find((x) => x.host === 'c2')).toMatchObject({ status: 'ok', counts: { changed: 0 } });
+    expect(twice.code).toBe(2);
+    // a playbook edited after the plan is refused as a whole
+    const { appendFileSync, copyFileSync } = await import('node:fs');
+    copyFileSync(pb('planned.yaml'), `${dir}/pb.yaml`);
+    const p2 = `${dir}/plan2.json`;
+    await fleet(['plan', `${dir}/pb.yaml`, '-i', lab.inventoryPath, '--limit', 'c2', '-o', p2]);
+    appendFileSync(`${dir}/pb.yaml`, '# edited\n');
+    const stale = await fleet(['apply', '--plan', p2, '--yes']);
+    expect(stale.code).toBe(4);
+    expect(stale.stderr).toMatch(/the playbook .*pb\.yaml changed since the plan was made; make a new plan/);
+  });
 });
