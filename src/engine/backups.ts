@@ -5,14 +5,21 @@ import { quote } from '../shell/sh.js';
 
 export const stateDir = (runId: string) => `/var/lib/fleet/runs/${runId}`;
 
+/** root keeps run state in /var/lib/fleet, other users under their home */
+const stateDirShell = (runId: string) =>
+  `if [ "$(id -u)" = 0 ]; then S=${quote(stateDir(runId))}; else S="\${XDG_STATE_HOME:-$HOME/.local/state}/fleet/runs/"${quote(runId)}; fi`;
+
 export function backupHeader(runId: string): string {
-  const dir = quote(stateDir(runId));
-  return `FLEET_STATE=${dir}
-mkdir -p "$FLEET_STATE/files" && chmod 700 /var/lib/fleet/runs "$FLEET_STATE" 2>/dev/null
+  return `${stateDirShell(runId)}
+FLEET_STATE=$S
+# without a place to keep backups the changes still run, unrecorded (the run says so)
+mkdir -p "$FLEET_STATE/files" 2>/dev/null && chmod 700 "$FLEET_STATE" || FLEET_STATE=
 fleet_record() {
+  [ -n "$FLEET_STATE" ] || return 0
   grep -qxF -- "$*" "$FLEET_STATE/manifest" 2>/dev/null || printf '%s\\n' "$*" >> "$FLEET_STATE/manifest"
 }
 fleet_backup() {
+  [ -n "$FLEET_STATE" ] || return 0
   # the first version of a path in this run is the one to restore
   grep -qE "^(file|created) $1\\$" "$FLEET_STATE/manifest" 2>/dev/null && return 0
   if [ -e "$1" ] || [ -L "$1" ]; then
@@ -26,8 +33,7 @@ fleet_backup() {
 
 /** Undo a run on one host, newest record first. Prints `restored …` or `cannot restore …` lines. */
 export function rollbackScript(runId: string): string {
-  const dir = quote(stateDir(runId));
-  return `S=${dir}
+  return `${stateDirShell(runId)}
 [ -f "$S/manifest" ] || { echo "nothing recorded for run ${runId.replace(/[^\w.-]/g, '')} on this host"; exit 0; }
 [ -f "$S/rolled-back" ] && { echo "already rolled back at $(cat "$S/rolled-back")"; exit 0; }
 APT="env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Options::=--force-confold"

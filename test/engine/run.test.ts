@@ -154,3 +154,29 @@ describe('engine: variables and tags', () => {
     expect(readFileSync(`${dir}/a`, 'utf8')).toBe('extra p f i');
   });
 });
+
+describe('engine: rollout stops', () => {
+  const failing = (dir: string) => parsePlaybook(`- hosts: all
+  serial: 1
+  max_fail_percentage: 0
+  tasks:
+    - name: write
+      put: { path: "${dir}/{{ inventory_hostname }}", content: x, fail: "{{ breaks }}" }
+`, join(dir, 'pb.yaml'), registry);
+
+  it('stops after a batch whose failures exceed max_fail_percentage; later hosts are untouched and listed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    const r = await runPlaybook(failing(dir), inventory(['h1', 'h2', 'h3']), { mode: 'apply', registry });
+    expect(r.hosts.map((h) => `${h.host}:${h.status}`)).toEqual(['h1:failed', 'h2:stopped', 'h3:stopped']);
+    expect(r.stopped).toMatch(/batch 1\/3 .*1 of 1 hosts failed, more than max_fail_percentage 0%/);
+    expect(existsSync(`${dir}/h2`)).toBe(false);
+  });
+
+  it('any_errors_fatal stops at the first failed host', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    const pb = parsePlaybook(`- hosts: all\n  serial: 2\n  any_errors_fatal: true\n  tasks:\n    - put: { path: "${dir}/{{ inventory_hostname }}", content: x, fail: "{{ breaks }}" }\n`, join(dir, 'pb.yaml'), registry);
+    const r = await runPlaybook(pb, inventory(['h1', 'h2', 'h3']), { mode: 'apply', registry });
+    expect(r.hosts.map((h) => `${h.host}:${h.status}`)).toEqual(['h1:failed', 'h2:changed', 'h3:stopped']);
+    expect(r.stopped).toMatch(/h1 failed and any_errors_fatal is set/);
+  });
+});
