@@ -30,6 +30,9 @@ export interface Change {
   steps: Script[];
   /** fact keys this change makes stale (re-probed for verify and for later tasks) */
   invalidates: string[];
+  /** fact values known exactly after the change (a file's new content): later tasks in the same
+   *  window plan on them instead of forcing a re-gather; verify still re-probes them */
+  predicts?: Record<string, unknown>;
   /** a change whose outcome cannot be predicted (e.g. a bare command): check mode says so */
   unpredictable?: boolean;
   /** shown alongside the change: caveats an operator must read (e.g. "re-opens CVE-…") */

@@ -51,6 +51,8 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
   const { remote, mode } = input;
   const cache = new Map<string, unknown>();
   const stale = new Set<string>();
+  /** keys whose value a pending change predicted: planned on, re-probed at verify */
+  const predicted = new Set<string>();
   const results: TaskResult[] = [];
   let window: Planned[] = [];
   let failed = false;
@@ -77,6 +79,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
       if (!s) throw new RemoteFailure(`gathering facts failed (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' ') || 'no output'}`);
       cache.set(f.key, f.parse(s.out, s.code));
       stale.delete(f.key);
+      predicted.delete(f.key);
     });
   }
 
@@ -121,7 +124,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
       }
     }
     // verify: one gather re-probes every stale fact, for the applied tasks and for the tasks to come
-    const restale = [...applied.flatMap((p) => factsOf(p.prep)), ...remaining.flatMap(factsOf)].filter((f) => stale.has(f.key));
+    const restale = [...applied.flatMap((p) => factsOf(p.prep)), ...remaining.flatMap(factsOf)].filter((f) => stale.has(f.key) || predicted.has(f.key));
     input.onPhase('verify');
     await gather(restale);
     for (const p of applied) {
@@ -191,7 +194,14 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
         if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined }));
         else {
           window.push({ prep, changes: plan, provisional: usesStale && mode === 'check' });
-          for (const c of plan) for (const k of c.invalidates) stale.add(k);
+          for (const c of plan) {
+            for (const k of c.invalidates) {
+              if (c.predicts && k in c.predicts && !stale.has(k)) {
+                cache.set(k, c.predicts[k]);
+                predicted.add(k);
+              } else stale.add(k);
+            }
+          }
           if (!prep.handler) for (const n of prep.call.notify) notified.add(n);
         }
       }

@@ -21,7 +21,8 @@ const COMMON = ['openssh-server', 'iptables', 'iproute2', 'procps', 'sudo', 'ca-
 
 export const RECIPES: Record<HostKind, Recipe> = {
   light: {
-    packages: COMMON,
+    // python3: Ansible runs its modules with it (the benchmark drives Ansible against these hosts)
+    packages: [...COMMON, 'python3'],
     setup: `set -e
 rm -f /etc/ssh/ssh_host_*
 `,

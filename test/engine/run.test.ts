@@ -180,3 +180,29 @@ describe('engine: rollout stops', () => {
     expect(r.stopped).toMatch(/h1 failed and any_errors_fatal is set/);
   });
 });
+
+describe('engine: predicted facts', () => {
+  it('several edits of one file plan on each other in one window: check is exact, apply costs 3 execs', async () => {
+    const { lineinfileTask, blockinfileTask } = await import('../../src/tasks/builtin-tasks.js');
+    const { TaskRegistry } = await import('../../src/tasks/registry.js');
+    const reg = new TaskRegistry([lineinfileTask, blockinfileTask]);
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    const pb = parsePlaybook(`- hosts: all
+  tasks:
+    - name: a
+      lineinfile: { path: ${dir}/f, line: a=1, regexp: "^a=", create: true }
+    - name: b
+      lineinfile: { path: ${dir}/f, line: b=2, regexp: "^b=" }
+    - name: block
+      blockinfile: { path: ${dir}/f, block: "c=3" }
+`, join(dir, 'pb.yaml'), reg);
+    const check = await runPlaybook(pb, inventory(['h1']), { mode: 'check', registry: reg });
+    expect(check.hosts[0]!.tasks.map((t) => [t.status, t.provisional ?? false])).toEqual([['would-change', false], ['would-change', false], ['would-change', false]]);
+    expect(check.hosts[0]!.tasks[2]!.changes[0]!.diff!.before).toBe('a=1\nb=2\n');
+    const apply = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry: reg });
+    expect(apply.hosts[0]!.execs).toBe(3);
+    expect(readFileSync(`${dir}/f`, 'utf8')).toBe('a=1\nb=2\n# BEGIN FLEET MANAGED BLOCK\nc=3\n# END FLEET MANAGED BLOCK\n');
+    const again = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry: reg });
+    expect(again.hosts[0]!.counts.changed).toBe(0);
+  });
+});

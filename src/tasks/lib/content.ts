@@ -35,9 +35,26 @@ export function planContent(path: string, now: FileState, after: string, opts: W
       diff: big ? undefined : { path, before: before ?? '', after },
       steps,
       invalidates: [`file:${path}`],
+      predicts: { [`file:${path}`]: predicted(now, after, opts) },
     }];
   }
   const attrs = attrChanges(path, now, opts);
-  if (attrs.steps.length) return [{ summary: `${path}: ${attrs.summary.join(', ')}`, steps: attrs.steps, invalidates: [`file:${path}`] }];
+  if (attrs.steps.length) return [{ summary: `${path}: ${attrs.summary.join(', ')}`, steps: attrs.steps, invalidates: [`file:${path}`], predicts: { [`file:${path}`]: predicted(now, before ?? '', opts) } }];
   return { ok: `${path} is up to date` };
+}
+
+/** The file as it will be after the write. Owner and group of a new file are whoever runs the
+ *  step unless given: left empty, which no plan compares against. */
+function predicted(now: FileState, content: string, opts: WriteOptions): FileState {
+  const cur = now.exists ? now : undefined;
+  return {
+    exists: true,
+    type: 'file',
+    mode: opts.mode ?? cur?.mode ?? '0644',
+    owner: opts.owner ?? cur?.owner ?? '',
+    group: opts.group ?? cur?.group ?? '',
+    size: Buffer.byteLength(content),
+    content,
+    binary: false,
+  };
 }
