@@ -1,25 +1,50 @@
-import { raw } from '../shell/sh.js';
+// What answers DNS on this host: the socket on 127.0.0.1:53 and its program, systemd-resolved's
+// real upstreams, and (for verification) whether a name resolves through the host's resolver.
+import { raw, sh } from '../shell/sh.js';
 import type { Fact } from '../types.js';
 
 export interface DnsState {
-  /** docker0's IPv4 address, when the bridge exists */
-  docker0?: string;
-  /** where /etc/resolv.conf points when it is a symlink */
-  resolvLink?: string;
-  /** something answers DNS on 127.0.0.1:53 */
+  /** something is bound to 127.0.0.1:53 (udp), or to 0.0.0.0:53 which covers it */
   listening: boolean;
+  /** the program bound there, when `ss -p` says (e.g. 'dnsmasq') */
+  listener?: string;
+  /** the servers systemd-resolved forwards to (/run/systemd/resolve/resolv.conf); [] without it */
+  resolvedUpstreams: string[];
 }
 
+/** Probe output: `listen=PROCESS-COLUMN` when 127.0.0.1:53 is bound, `resolved=IP` per upstream. */
 export function dnsStateFact(): Fact<DnsState> {
   return {
     key: 'dns:state',
-    probe: raw(`ip -4 -o addr show docker0 2>/dev/null | awk '{print "docker0=" $4}' | head -n1
-[ -L /etc/resolv.conf ] && echo "link=$(readlink -f /etc/resolv.conf)"
-ss -lnu 2>/dev/null | awk '{print $4}' | grep -qx '127.0.0.1:53' && echo listening
+    probe: raw(`ss -H -lnup 2>/dev/null | awk '$4 == "127.0.0.1:53" || $4 == "0.0.0.0:53" || $4 == "*:53" { print "listen=" $NF; exit }'
+[ -f /run/systemd/resolve/resolv.conf ] && awk '$1 == "nameserver" { print "resolved=" $2 }' /run/systemd/resolve/resolv.conf
 true`),
-    parse(out) {
-      const get = (k: string) => out.split('\n').find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);
-      return { docker0: get('docker0')?.split('/')[0], resolvLink: get('link'), listening: out.split('\n').includes('listening') };
-    },
+    parse: parseDnsState,
+  };
+}
+
+export function parseDnsState(out: string): DnsState {
+  const lines = out.split('\n');
+  const listen = lines.find((l) => l.startsWith('listen='));
+  const state: DnsState = { listening: listen !== undefined, resolvedUpstreams: lines.filter((l) => l.startsWith('resolved=')).map((l) => l.slice(9).trim()) };
+  const prog = listen && /users:\(\("([^"]+)"/.exec(listen)?.[1];
+  if (prog) state.listener = prog;
+  return state;
+}
+
+export interface Lookup {
+  name: string;
+  ok: boolean;
+  /** addresses `getent hosts` printed */
+  addresses: string[];
+}
+
+/** `getent hosts NAME` through the host's resolver (nsswitch), bounded to 10 s; no name, no probe. */
+export function lookupFact(name: string | undefined): Fact<Lookup | undefined> {
+  if (!name) return { key: 'dns:getent:', probe: raw('true'), parse: () => undefined };
+  return {
+    key: `dns:getent:${name}`,
+    probe: sh`timeout 10 getent hosts ${name}`,
+    parse: (out, code) => ({ name, ok: code === 0, addresses: out.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean) }),
   };
 }

@@ -9,46 +9,73 @@ export type FileState =
   | { exists: false }
   | {
       exists: true;
+      /** of what the path resolves to: a symlink is followed (see `link`) */
       type: 'file' | 'directory' | 'symlink' | 'other';
       mode: string;
       owner: string;
       group: string;
+      /** numeric ids, so `owner: '1000'` compares equal to the name */
+      uid?: number;
+      gid?: number;
       size: number;
       /** regular files up to MAX_CONTENT, exact bytes as utf8 text */
       content?: string;
       binary?: boolean;
+      /** the path is a symlink to this absolute path: writes go there, so the link survives */
+      link?: string;
     };
 
 const TYPES: Record<string, 'file' | 'directory' | 'symlink'> = { 'regular file': 'file', 'regular empty file': 'file', directory: 'directory', 'symbolic link': 'symlink' };
 
+/** Probe output, one record per line so nothing depends on trailing newlines:
+ *    `absent`                                   nothing there (or a dangling symlink)
+ *    `stat:TYPE|MODE|OWNER|GROUP|SIZE|UID|GID`  of the path, symlinks followed
+ *    `link:BASE64`                              the resolved target, when the path is a symlink
+ *    `content:BASE64`                           regular files up to MAX_CONTENT */
 export function fileFact(path: string): Fact<FileState> {
   return {
     key: `file:${path}`,
-    probe: sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%U|%G|%s' -- ${path}; if [ -f ${path} ] && [ "$(stat -L -c %s -- ${path})" -le ${MAX_CONTENT} ]; then base64 -w0 < ${path}; fi; else echo absent; fi`,
-    parse(out) {
-      const nl = out.indexOf('\n');
-      const head = nl < 0 ? out : out.slice(0, nl);
-      if (head === 'absent' || head === '') return { exists: false };
-      const [type = '', mode = '', owner = '', group = '', size = '0'] = head.split('|');
-      const b64 = nl < 0 ? '' : out.slice(nl + 1).trim();
-      const t = TYPES[type] ?? 'other';
-      const state: FileState = { exists: true, type: t, mode: mode.padStart(4, '0'), owner, group, size: Number(size) };
-      if (t === 'file' && (b64 !== '' || Number(size) === 0)) {
-        const buf = Buffer.from(b64, 'base64');
-        state.content = buf.toString('utf8');
-        state.binary = buf.includes(0) || !Buffer.from(state.content, 'utf8').equals(buf);
-      }
-      return state;
-    },
+    probe: sh`if [ -e ${path} ]; then
+printf 'stat:'; stat -L -c '%F|%a|%U|%G|%s|%u|%g' -- ${path}
+if [ -L ${path} ]; then printf 'link:'; readlink -f -- ${path} | base64 -w0; echo; fi
+if [ -f ${path} ] && [ "$(stat -L -c %s -- ${path})" -le ${MAX_CONTENT} ]; then printf 'content:'; base64 -w0 < ${path}; echo; fi
+else echo absent; fi`,
+    parse: parseFileProbe,
   };
+}
+
+export function parseFileProbe(out: string): FileState {
+  const rec = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) rec.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  const head = rec.get('stat');
+  if (head === undefined) return { exists: false };
+  const [type = '', mode = '', owner = '', group = '', size = '0', uid, gid] = head.split('|');
+  const t = TYPES[type] ?? 'other';
+  const state: FileState = { exists: true, type: t, mode: mode.padStart(4, '0'), owner, group, size: Number(size) };
+  if (uid !== undefined && uid !== '') state.uid = Number(uid);
+  if (gid !== undefined && gid !== '') state.gid = Number(gid);
+  const link = rec.get('link');
+  if (link) state.link = Buffer.from(link, 'base64').toString('utf8').replace(/\n$/, '');
+  const b64 = rec.get('content');
+  if (t === 'file' && b64 !== undefined) {
+    const buf = Buffer.from(b64, 'base64');
+    state.content = buf.toString('utf8');
+    state.binary = buf.includes(0) || !Buffer.from(state.content, 'utf8').equals(buf);
+  }
+  return state;
 }
 
 export function pathExistsFact(path: string): Fact<boolean> {
   return { key: `exists:${path}`, probe: sh`[ -e ${path} ]`, parse: (_out, code) => code === 0 };
 }
 
-/** A shell probe's success, for `unless`. */
-export function commandSucceedsFact(script: string): Fact<boolean> {
-  const id = createHash('sha256').update(script).digest('hex').slice(0, 16);
-  return { key: `succeeds:${id}`, probe: sh`sh -c ${script} >/dev/null 2>&1`, parse: (_out, code) => code === 0 };
+/** A shell probe's success, for `unless`, optionally run in a directory. The key hashes both: the
+ *  same probe in two tasks runs once. */
+export function commandSucceedsFact(script: string, cwd?: string): Fact<boolean> {
+  const id = createHash('sha256').update(`${cwd ?? ''}\0${script}`).digest('hex').slice(0, 16);
+  const run = sh`sh -c ${script} >/dev/null 2>&1 </dev/null`;
+  return { key: `succeeds:${id}`, probe: cwd ? sh`cd ${cwd} && ${run}` : run, parse: (_out, code) => code === 0 };
 }

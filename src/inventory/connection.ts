@@ -1,36 +1,68 @@
-// Host variables -> how to reach the host. The `ansible_` spelling wins when both are set.
+// Host variables -> how to reach the host and whether to use sudo. When both an `ansible_` name and
+// its short form are set, the `ansible_` name wins (it is the more specific, Ansible-compatible one).
+// ansible_ssh_common_args and other ssh tuning variables are ignored: ~/.ssh/config covers them.
 import { homedir } from 'node:os';
+import { invalid } from '../errors.js';
 import type { ConnectionSpec } from '../transport/transport.js';
 import type { Vars } from '../types.js';
 
-const pick = (vars: Vars, ...names: string[]): unknown => {
-  for (const n of names) if (vars[n] !== undefined && vars[n] !== null) return vars[n];
+const SSH_LIKE = new Set(['ssh', 'smart', 'paramiko', 'paramiko_ssh']);
+
+function pick(vars: Vars, ...names: string[]): { name: string; value: unknown } | undefined {
+  for (const name of names) if (Object.hasOwn(vars, name) && vars[name] !== undefined && vars[name] !== null) return { name, value: vars[name] };
   return undefined;
-};
-const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-const tilde = (p: string) => (p.startsWith('~/') ? `${homedir()}${p.slice(1)}` : p);
+}
+
+const tilde = (p: string) => (p === '~' ? homedir() : p.startsWith('~/') ? `${homedir()}${p.slice(1)}` : p);
 
 export function toConnectionSpec(vars: Vars): ConnectionSpec {
-  const conn = String(pick(vars, 'ansible_connection', 'connection') ?? 'ssh');
-  const name = String(vars.inventory_hostname ?? 'localhost');
-  const timeout = pick(vars, 'ansible_timeout', 'connect_timeout');
-  const knownHosts = list(pick(vars, 'known_hosts_file', 'ansible_ssh_known_hosts_file')).map(tilde);
+  const host = String(vars.inventory_hostname ?? 'localhost');
+  const bad = (name: string, value: unknown, fix: string) => invalid(`host '${host}': ${name} is ${JSON.stringify(value)}; ${fix}`);
+  const str = (...names: string[]): string | undefined => {
+    const v = pick(vars, ...names);
+    if (v === undefined) return undefined;
+    if (typeof v.value === 'object') throw bad(v.name, v.value, 'set it to a single value');
+    return String(v.value);
+  };
+  const list = (...names: string[]): string[] => {
+    const v = pick(vars, ...names);
+    if (v === undefined) return [];
+    const items = Array.isArray(v.value) ? v.value : [v.value];
+    if (items.some((x) => typeof x !== 'string' || x === '')) throw bad(v.name, v.value, 'use a path or a list of paths');
+    return (items as string[]).map(tilde);
+  };
+  const num = (names: string[], min: number, max: number, what: string): number | undefined => {
+    const v = pick(vars, ...names);
+    if (v === undefined) return undefined;
+    const n = typeof v.value === 'string' && v.value.trim() !== '' ? Number(v.value) : v.value;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) throw bad(v.name, v.value, `use ${what}`);
+    return n;
+  };
+
+  const conn = str('ansible_connection', 'connection') ?? 'ssh';
+  if (conn !== 'local' && !SSH_LIKE.has(conn)) throw bad('ansible_connection', conn, "fleet connects with 'ssh' or 'local'");
+  const port = num(['ansible_port', 'ansible_ssh_port', 'port'], 1, 65535, 'a port number 1-65535') ?? 22;
+  if (!Number.isInteger(port)) throw bad('ansible_port', port, 'use a port number 1-65535');
+  const timeout = num(['ansible_timeout', 'connect_timeout'], 0.001, 86400, 'a number of seconds');
+  const knownHosts = list('ansible_ssh_known_hosts_file', 'known_hosts_file');
   return {
     connection: conn === 'local' ? 'local' : 'ssh',
-    host: String(pick(vars, 'ansible_host', 'host') ?? name),
-    port: Number(pick(vars, 'ansible_port', 'port') ?? 22),
-    user: pick(vars, 'ansible_user', 'user') as string | undefined,
-    identityFiles: list(pick(vars, 'ansible_ssh_private_key_file', 'identity_file')).map(tilde),
+    host: str('ansible_host', 'ansible_ssh_host', 'host') ?? host,
+    port,
+    user: str('ansible_user', 'ansible_ssh_user', 'user'),
+    identityFiles: list('ansible_ssh_private_key_file', 'ansible_private_key_file', 'identity_file'),
     knownHostsFiles: knownHosts.length ? knownHosts : undefined,
-    proxyJump: pick(vars, 'proxy_jump', 'ansible_ssh_proxy_jump') as string | undefined,
-    connectTimeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
+    proxyJump: str('ansible_ssh_proxy_jump', 'proxy_jump'),
+    connectTimeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
   };
 }
 
+/** sudo or not, and as whom; 'yes', 'true', 'on' and 1 (as written in INI or -e) count as true. */
 export function becomeOf(vars: Vars): { become: boolean; becomeUser?: string } {
-  const b = pick(vars, 'ansible_become', 'become');
+  const b = pick(vars, 'ansible_become', 'become')?.value;
+  const user = pick(vars, 'ansible_become_user', 'become_user')?.value;
   return {
-    become: b === true || (typeof b === 'string' && /^(true|yes|1)$/i.test(b)),
-    becomeUser: pick(vars, 'ansible_become_user', 'become_user') as string | undefined,
+    become: b === true || b === 1 || (typeof b === 'string' && /^(true|yes|on|1)$/i.test(b.trim())),
+    becomeUser: user === undefined ? undefined : String(user),
   };
 }

@@ -1,69 +1,94 @@
-// Ansible's INI inventory: [group] host lines with key=value, [group:vars], [group:children].
+// Ansible's INI inventory: [group] host lines with key=value, [group:vars], [group:children];
+// hosts before any section are 'ungrouped'. Comments start with # or ; (and # after a word).
+//
+// Values are typed loosely, on host lines and in [group:vars] alike (Ansible keeps :vars values as
+// strings; we do not, so `ansible_port=2222` is a number wherever it is written): whole and decimal
+// numbers become numbers, true/false/yes/no (any case) become booleans, anything else is a string.
+// On host lines quotes group words (`motd="hello world"`) and are removed before typing, as
+// shlex does; in [group:vars] a quoted value stays a string.
 import { invalid } from '../errors.js';
-import { splitWords } from '../shell/words.js';
-import type { Vars } from '../types.js';
-import { newGroup, type RawInventory } from './model.js';
-import { expandHostPattern } from './ranges.js';
-import { addHost } from './yaml.js';
+import type { SourceLoc, Vars } from '../types.js';
+import { didYouMean } from '../util/suggest.js';
+import { addChild, addHost, groupOf } from './build.js';
+import { LineSyntaxError, splitIniLine } from './ini-line.js';
+import { newRaw, type RawInventory } from './model.js';
+import { parseHostEntry } from './ranges.js';
 
-/** Values as Ansible's INI reader treats them loosely: ints, floats and booleans become typed. */
 export function iniValue(v: string): unknown {
-  if (/^-?\d+$/.test(v)) return Number(v);
+  if (/^-?\d+$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
   if (/^-?\d+\.\d+$/.test(v)) return Number(v);
   if (/^(true|yes)$/i.test(v)) return true;
   if (/^(false|no)$/i.test(v)) return false;
   return v;
 }
 
+type Kind = 'hosts' | 'vars' | 'children';
+
 export function parseIniInventory(text: string, file: string): RawInventory {
-  const raw: RawInventory = { groups: new Map([['all', newGroup('all')], ['ungrouped', newGroup('ungrouped')]]), hostVars: new Map(), order: [] };
-  let section = { group: 'ungrouped', kind: 'hosts' as 'hosts' | 'vars' | 'children' };
-  const group = (name: string) => {
-    let g = raw.groups.get(name);
-    if (!g) raw.groups.set(name, (g = newGroup(name)));
-    return g;
-  };
-  text.split(/\r?\n/).forEach((rawLine, i) => {
-    const loc = { file, line: i + 1, column: 1 };
+  const raw = newRaw();
+  let section: { group: string; kind: Kind } = { group: 'ungrouped', kind: 'hosts' };
+  const lines = text.split(/\r\n|\n|\r/);
+  for (const [i, rawLine] of lines.entries()) {
+    const at = (column: number): SourceLoc => ({ file, line: i + 1, column });
+    const indent = rawLine.length - rawLine.trimStart().length;
     const line = rawLine.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
-    const head = /^\[([^\]:]+)(?::(vars|children))?\]$/.exec(line);
-    if (head) {
-      section = { group: head[1]!, kind: (head[2] as 'vars' | 'children') ?? 'hosts' };
-      group(section.group);
-      return;
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    if (line.startsWith('[')) {
+      section = header(line, at(indent + 1));
+      groupOf(raw, section.group, at(indent + 2));
+      continue;
     }
-    if (line.startsWith('[')) throw invalid(`bad section header '${line}': use [group], [group:vars] or [group:children]`, loc);
-    let words: string[];
-    try {
-      words = splitWords(line.replace(/\s+[#;].*$/, ''));
-    } catch (e) {
-      throw invalid((e as Error).message, loc);
-    }
-    const g = group(section.group);
+    const words = split(rawLine, at);
+    if (words.length === 0) continue;
+    const g = groupOf(raw, section.group);
     if (section.kind === 'children') {
-      if (words.length !== 1) throw invalid(`[${section.group}:children] takes one group name per line`, loc);
-      if (!g.children.includes(words[0]!)) g.children.push(words[0]!);
-      group(words[0]!);
-      return;
+      if (words.length !== 1) throw invalid(`[${section.group}:children] takes one group name per line`, at(words[1]!.col));
+      addChild(raw, g, words[0]!.text, at(words[0]!.col));
+    } else if (section.kind === 'vars') {
+      const [k, v] = keyValue(rawLine.slice(indent), at(indent + 1), section.group);
+      g.vars[k] = v;
+    } else {
+      const [host, ...kvs] = words;
+      const vars: Vars = {};
+      for (const kv of kvs) {
+        const eq = kv.text.indexOf('=');
+        if (eq <= 0) throw invalid(`expected key=value after host '${host!.text}', got '${kv.text}'`, at(kv.col));
+        vars[kv.text.slice(0, eq)] = iniValue(kv.text.slice(eq + 1));
+      }
+      const entry = parseHostEntry(host!.text, at(host!.col));
+      if (entry.port !== undefined && vars.ansible_port === undefined) vars.ansible_port = entry.port;
+      for (const h of entry.names) addHost(raw, g, h, vars, at(host!.col));
     }
-    if (section.kind === 'vars') {
-      const eq = line.indexOf('=');
-      if (eq <= 0) throw invalid(`expected key=value in [${section.group}:vars]`, loc);
-      g.vars[line.slice(0, eq).trim()] = iniValue(unquote(line.slice(eq + 1).trim()));
-      return;
-    }
-    const [host, ...kvs] = words;
-    const vars: Vars = {};
-    for (const kv of kvs) {
-      const eq = kv.indexOf('=');
-      if (eq <= 0) throw invalid(`expected key=value after host '${host}', got '${kv}'`, { ...loc, column: rawLine.indexOf(kv) + 1 });
-      vars[kv.slice(0, eq)] = iniValue(kv.slice(eq + 1));
-    }
-    for (const h of expandHostPattern(host!, loc)) addHost(raw, g.hosts, h, vars);
-  });
-  if (raw.groups.get('ungrouped')!.hosts.length === 0) raw.groups.delete('ungrouped');
+  }
   return raw;
 }
 
-const unquote = (v: string) => (/^(['"]).*\1$/.test(v) ? v.slice(1, -1) : v);
+function header(line: string, loc: SourceLoc): { group: string; kind: Kind } {
+  const m = /^\[([^\]\s:]+)(?::([^\]\s]*))?\]\s*(?:[#;].*)?$/.exec(line);
+  if (!m) throw invalid(`bad section header '${line}': use [group], [group:vars] or [group:children]`, loc);
+  const kind = m[2];
+  if (kind !== undefined && kind !== 'vars' && kind !== 'children') {
+    throw invalid(`unknown section kind ':${kind}' in '${line}'${didYouMean(kind, ['vars', 'children'])}; use [group:vars] or [group:children]`, loc);
+  }
+  return { group: m[1]!, kind: (kind as Kind | undefined) ?? 'hosts' };
+}
+
+function split(rawLine: string, at: (column: number) => SourceLoc) {
+  try {
+    return splitIniLine(rawLine);
+  } catch (e) {
+    if (e instanceof LineSyntaxError) throw invalid(e.message, at(e.col));
+    throw e;
+  }
+}
+
+/** `key = value` in a [group:vars] section; the value may be quoted and followed by a # comment. */
+function keyValue(line: string, loc: SourceLoc, group: string): [string, unknown] {
+  const eq = line.indexOf('=');
+  const key = eq > 0 ? line.slice(0, eq).trim() : '';
+  if (!/^[A-Za-z_][\w]*$/.test(key)) throw invalid(`expected key=value in [${group}:vars], got '${line.trim()}'`, loc);
+  const rest = line.slice(eq + 1).trim();
+  const quoted = /^(['"])(.*?)\1\s*(?:#.*)?$/.exec(rest);
+  if (quoted) return [key, quoted[2]!];
+  return [key, iniValue(rest.replace(/\s+#.*$/, '').trim())];
+}

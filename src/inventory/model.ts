@@ -1,4 +1,4 @@
-import type { Vars } from '../types.js';
+import type { SourceLoc, Vars } from '../types.js';
 
 export interface InventoryHost {
   name: string;
@@ -21,13 +21,32 @@ export interface Inventory {
   groups: Map<string, InventoryGroup>;
 }
 
-/** Raw parse result before variables are resolved. */
+/** Raw parse result before variables are resolved; locations let later checks point at the file. */
 export interface RawInventory {
   groups: Map<string, InventoryGroup>;
   /** host vars as written, per host, merged across groups in file order */
   hostVars: Map<string, Vars>;
   /** host names in file order */
   order: string[];
+  /** where each host and group was first written */
+  hostLocs: Map<string, SourceLoc>;
+  groupLocs: Map<string, SourceLoc>;
+  /** where `child` was listed under `parent`, keyed by edgeKey(parent, child) */
+  edgeLocs: Map<string, SourceLoc>;
+  /** vars of each (group, host) definition, to catch conflicting duplicates */
+  memberVars: Map<string, { vars: Vars; loc?: SourceLoc }>;
 }
 
 export const newGroup = (name: string): InventoryGroup => ({ name, hosts: [], children: [], vars: {} });
+
+export const newRaw = (): RawInventory => ({
+  groups: new Map([['all', newGroup('all')]]),
+  hostVars: new Map(),
+  order: [],
+  hostLocs: new Map(),
+  groupLocs: new Map(),
+  edgeLocs: new Map(),
+  memberVars: new Map(),
+});
+
+export const edgeKey = (parent: string, child: string): string => `${parent}\u0000${child}`;

@@ -1,65 +1,68 @@
-// Groups and variables -> resolved hosts. Precedence: all < parent group < child group < host < extra.
+// Groups and variables -> resolved hosts. Precedence, lowest first: all, then groups by depth
+// (parents before children), within one depth by ansible_group_priority then name; then the host's
+// own vars; then extra vars (-e).
 import { invalid } from '../errors.js';
-import type { Vars } from '../types.js';
-import type { Inventory, InventoryGroup, RawInventory } from './model.js';
-import { newGroup } from './model.js';
+import type { SourceLoc, Vars } from '../types.js';
+import { assignVars } from './build.js';
+import type { Inventory, InventoryGroup, InventoryHost, RawInventory } from './model.js';
+import { edgeKey, newGroup } from './model.js';
 
 export function resolveInventory(raw: RawInventory, file: string | undefined, extraVars: Vars = {}): Inventory {
   const groups = raw.groups;
   if (!groups.has('all')) groups.set('all', newGroup('all'));
   const all = groups.get('all')!;
-  for (const g of groups.values()) {
-    for (const c of g.children) if (!groups.has(c)) groups.set(c, newGroup(c));
+  const where = file ?? 'the inventory';
+  for (const h of raw.order) {
+    if (groups.has(h)) throw invalid(`'${h}' is both a host and a group in ${where}; rename one of them`, raw.hostLocs.get(h) ?? raw.groupLocs.get(h));
   }
-  // every group is a child of all; hosts in no group but all are 'ungrouped'
+  detectCycles(raw, where);
+  // a group nobody lists as a child hangs under all
   const isChild = new Set([...groups.values()].flatMap((g) => g.children));
   for (const g of groups.values()) if (g.name !== 'all' && !isChild.has(g.name) && !all.children.includes(g.name)) all.children.push(g.name);
-  for (const h of raw.order) {
-    if (groups.has(h)) throw invalid(`'${h}' is both a host and a group in ${file ?? 'the inventory'}; rename one of them`);
-  }
-  detectCycles(groups, file);
+
+  const parents = new Map<string, string[]>([...groups.keys()].map((n) => [n, []]));
+  for (const g of groups.values()) for (const c of g.children) parents.get(c)!.push(g.name);
   const depth = new Map<string, number>();
-  const depthOf = (name: string, seen: string[] = []): number => {
-    const known = depth.get(name);
-    if (known !== undefined) return known;
-    const parents = [...groups.values()].filter((g) => g.children.includes(name)).map((g) => g.name);
-    const d = name === 'all' ? 0 : Math.max(0, ...parents.map((p) => depthOf(p, [...seen, name]) + 1));
-    depth.set(name, d);
+  const depthOf = (name: string): number => {
+    let d = depth.get(name);
+    if (d === undefined) depth.set(name, (d = name === 'all' ? 0 : Math.max(0, ...parents.get(name)!.map((p) => depthOf(p) + 1))));
     return d;
   };
-  const hostGroups = new Map<string, Set<string>>();
-  const add = (host: string, group: InventoryGroup, via: Set<string>) => {
-    if (via.has(group.name)) return;
-    via.add(group.name);
-    let set = hostGroups.get(host);
-    if (!set) hostGroups.set(host, (set = new Set()));
-    set.add(group.name);
+  const ancestorsMemo = new Map<string, string[]>();
+  const ancestors = (name: string): string[] => {
+    let out = ancestorsMemo.get(name);
+    if (!out) ancestorsMemo.set(name, (out = [...new Set([name, ...parents.get(name)!.flatMap(ancestors)])]));
+    return out;
   };
-  // a host belongs to its groups and all their ancestors
-  const ancestors = (g: string): string[] => {
-    const out = new Set<string>([g]);
-    const stack = [g];
-    while (stack.length) {
-      const cur = stack.pop()!;
-      for (const p of groups.values()) if (p.children.includes(cur) && !out.has(p.name)) {
-        out.add(p.name);
-        stack.push(p.name);
-      }
+  const priority = new Map([...groups.values()].map((g) => [g.name, priorityOf(g, raw.groupLocs.get(g.name))]));
+
+  const member = new Map<string, Set<string>>(raw.order.map((h) => [h, new Set(['all'])]));
+  for (const g of groups.values()) for (const h of g.hosts) for (const a of ancestors(g.name)) member.get(h)?.add(a);
+  // as in Ansible, a host in no group but all is in 'ungrouped', and only such a host
+  for (const [h, set] of member) {
+    if (set.has('ungrouped') && set.size > 2) {
+      set.delete('ungrouped');
+      const u = groups.get('ungrouped')!;
+      u.hosts = u.hosts.filter((x) => x !== h);
     }
-    return [...out];
-  };
-  for (const g of groups.values()) for (const h of g.hosts) for (const a of ancestors(g.name)) add(h, groups.get(a)!, new Set());
-  const hosts = new Map<string, Inventory['hosts'] extends Map<string, infer H> ? H : never>();
+    if (set.size > 1) continue;
+    let ungrouped = groups.get('ungrouped');
+    if (!ungrouped) groups.set('ungrouped', (ungrouped = newGroup('ungrouped')));
+    if (!all.children.includes('ungrouped')) all.children.push('ungrouped');
+    if (!ungrouped.hosts.includes(h)) ungrouped.hosts.push(h);
+    set.add('ungrouped');
+  }
+  if (!depth.has('ungrouped')) depth.set('ungrouped', 1);
+
+  const hosts = new Map<string, InventoryHost>();
   for (const name of raw.order) {
-    const member = [...(hostGroups.get(name) ?? new Set(['all']))];
-    if (!member.includes('all')) member.push('all');
-    const sorted = member
-      .map((g) => groups.get(g)!)
-      .sort((a, b) => depthOf(a.name) - depthOf(b.name) || prio(a) - prio(b) || a.name.localeCompare(b.name));
+    const names = [...member.get(name)!];
+    const ordered = names.sort((a, b) => (depth.get(a) ?? depthOf(a)) - (depth.get(b) ?? depthOf(b)) || (priority.get(a) ?? 1) - (priority.get(b) ?? 1) || (a < b ? -1 : a > b ? 1 : 0));
     const vars: Vars = {};
-    for (const g of sorted) Object.assign(vars, g.vars);
-    Object.assign(vars, raw.hostVars.get(name) ?? {}, extraVars);
-    const groupNames = member.filter((g) => g !== 'all').sort();
+    for (const g of ordered) assignVars(vars, groups.get(g)!.vars);
+    assignVars(vars, raw.hostVars.get(name) ?? {});
+    assignVars(vars, extraVars);
+    const groupNames = names.filter((g) => g !== 'all').sort();
     vars.inventory_hostname = name;
     vars.group_names = groupNames;
     hosts.set(name, { name, vars, groups: groupNames });
@@ -67,19 +70,26 @@ export function resolveInventory(raw: RawInventory, file: string | undefined, ex
   return { file, hosts, groups };
 }
 
-const prio = (g: InventoryGroup) => Number(g.vars.ansible_group_priority ?? 1);
+function priorityOf(g: InventoryGroup, loc: SourceLoc | undefined): number {
+  const p = g.vars.ansible_group_priority;
+  if (p === undefined) return 1;
+  const n = typeof p === 'string' && p.trim() !== '' ? Number(p) : p;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw invalid(`ansible_group_priority of group '${g.name}' must be a whole number, got ${JSON.stringify(p)}`, loc);
+  return n;
+}
 
-function detectCycles(groups: Map<string, InventoryGroup>, file: string | undefined): void {
+function detectCycles(raw: RawInventory, where: string): void {
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (name: string, path: string[]) => {
+  const visit = (name: string, path: string[]): void => {
     if (state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
       const cycle = [...path.slice(path.indexOf(name)), name].join(' -> ');
-      throw invalid(`group children form a cycle in ${file ?? 'the inventory'}: ${cycle}`);
+      const loc = raw.edgeLocs.get(edgeKey(path[path.length - 1]!, name));
+      throw invalid(`group children form a cycle in ${where}: ${cycle}; remove one of these children`, loc);
     }
     state.set(name, 'visiting');
-    for (const c of groups.get(name)?.children ?? []) visit(c, [...path, name]);
+    for (const c of raw.groups.get(name)?.children ?? []) visit(c, [...path, name]);
     state.set(name, 'done');
   };
-  for (const g of groups.keys()) visit(g, []);
+  for (const g of raw.groups.keys()) visit(g, []);
 }

@@ -36,9 +36,9 @@ export function dockerExec(id: string, cmd: string, stdin?: string): Promise<Cmd
 
 export const LABEL = 'fleet.lab';
 
-/** Remove every lab container (all labs, or one lab id). */
-export async function removeLabContainers(labId?: string): Promise<number> {
-  const ids = (await docker(['ps', '-aq', '--filter', `label=${labId ? `${LABEL}.id=${labId}` : LABEL}`])).split('\n').filter(Boolean);
+/** Remove one lab's containers (idempotent: none left is fine). */
+export async function removeLabContainers(labId: string): Promise<number> {
+  const ids = (await docker(['ps', '-aq', '--filter', `label=${LABEL}.id=${labId}`])).split('\n').filter(Boolean);
   if (ids.length) await run('docker', ['rm', '-f', '-v', ...ids]);
   return ids.length;
 }

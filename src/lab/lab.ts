@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { mapPool } from '../util/pool.js';
 import { docker, dockerExec, LABEL, removeLabContainers, run } from './docker.js';
 import { ensureImage, type HostKind } from './images.js';
+import { labOwner, ownerLabels } from './leftovers.js';
 import { scenario, type ScenarioName } from './scenarios/index.js';
 import { sh, type ScenarioHost } from './scenarios/types.js';
 
@@ -42,10 +43,11 @@ export interface StartOptions {
   log?: (line: string) => void;
 }
 
-/** Appended to by every startLab, so a test run can say how many real hosts it started. */
+/** Appended to by every startLab ("owner lab host" lines), so a test run can say how many real
+ *  hosts it started. */
 export const STARTED_LOG = join(tmpdir(), 'fleet-lab-started.log');
 
-async function startContainer(image: string, kind: HostKind, name: string, labId: string, env: Record<string, string>): Promise<string> {
+async function startContainer(image: string, kind: HostKind, name: string, labId: string, env: Record<string, string>, owner: Record<string, string>): Promise<string> {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
   const { GenericContainer, Wait } = await import('testcontainers');
@@ -58,7 +60,7 @@ async function startContainer(image: string, kind: HostKind, name: string, labId
   }
   let c = new LabContainer(image)
     .withName(name)
-    .withLabels({ [LABEL]: '1', [`${LABEL}.id`]: labId })
+    .withLabels({ [LABEL]: '1', [`${LABEL}.id`]: labId, ...owner })
     .withEnvironment(env)
     .withAddedCapabilities('NET_ADMIN', 'NET_RAW')
     .withStartupTimeout(120_000);
@@ -120,22 +122,28 @@ export async function startLab(opts: StartOptions): Promise<Lab> {
   try {
     const images = { light: '', full: '' };
     for (const kind of new Set(specs.map((s) => s.kind))) images[kind] = await ensureImage(kind, log);
-    await mapPool(specs, 8, async (s) => {
+    const startHost = async (s: LabHostSpec): Promise<void> => {
       const env = Object.assign({}, ...(s.scenarios ?? []).map((n) => scenario(n).env ?? {})) as Record<string, string>;
-      const containerId = await startContainer(images[s.kind], s.kind, `fleet-${id}-${s.name}`, id, env);
+      const containerId = await startContainer(images[s.kind], s.kind, `fleet-${id}-${s.name}`, id, env, ownerLabels(opts.persistent ?? false));
       const ip = (await docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', containerId])).trim();
       const host: LabHost = { name: s.name!, ip, kind: s.kind, scenarios: s.scenarios ?? [], containerId, exec: (cmd, o) => dockerExec(containerId, cmd, o?.stdin) };
       hosts.push(host);
-      appendFileSync(STARTED_LOG, `${id} ${host.name}\n`);
+      appendFileSync(STARTED_LOG, `${labOwner()} ${id} ${host.name}\n`);
       await waitReady(host);
       const k = await host.exec('mkdir -p -m 700 /root/.ssh && cat > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys', { stdin: pub });
       if (k.code !== 0) throw new Error(`installing the lab key on ${host.name} failed: ${k.stderr}`);
-    });
+    };
+    // every host settles (started or failed) before a failure stops the lab, so none starts after stop()
+    const failures: unknown[] = [];
+    await mapPool(specs, 8, (s) => startHost(s).catch((e: unknown) => void failures.push(e)));
+    if (failures.length) throw failures[0];
     hosts.sort((a, b) => specs.findIndex((s) => s.name === a.name) - specs.findIndex((s) => s.name === b.name));
     // scenarios after every host is up, upstreams first
     const steps = hosts.flatMap((h) => h.scenarios.map((n) => ({ h, s: scenario(n) }))).sort((a, b) => (a.s.phase ?? 5) - (b.s.phase ?? 5));
     for (const phase of [...new Set(steps.map((x) => x.s.phase ?? 5))]) {
-      await Promise.all(steps.filter((x) => (x.s.phase ?? 5) === phase).map((x) => x.s.setup?.(x.h, hosts)));
+      const done = await Promise.allSettled(steps.filter((x) => (x.s.phase ?? 5) === phase).map((x) => x.s.setup?.(x.h, hosts)));
+      const failed = done.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     }
     const known = await Promise.all(hosts.map(async (h) => (await sh(h, 'host keys', 'cat /etc/ssh/ssh_host_*_key.pub')).trim().split('\n').map((l) => `${h.ip} ${l.split(' ').slice(0, 2).join(' ')}`)));
     writeFileSync(lab.knownHostsPath, `${known.flat().join('\n')}\n`);
@@ -164,4 +172,4 @@ export function inventoryYaml(lab: Pick<Lab, 'hosts' | 'keyPath' | 'knownHostsPa
   return `# fleet lab ${lab.id}: remove with \`fleet lab down\` (or docker rm -f by label fleet.lab.id=${lab.id})\n${stringify(doc)}`;
 }
 
-export { removeLabContainers as removeLabLeftovers };
+export { removeLabLeftovers } from './leftovers.js';

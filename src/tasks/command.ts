@@ -15,7 +15,14 @@ export const commandTask = defineTask({
       ...guardArgs,
     },
     (a, path) => {
-      if (!a.cmd === !a.argv) throw new SchemaError(path, 'give exactly one of cmd or argv');
+      if ((a.cmd === undefined) === (a.argv === undefined)) throw new SchemaError(path, 'give exactly one of cmd or argv');
+      let words: string[];
+      try {
+        words = a.argv ?? splitWords(a.cmd!);
+      } catch (e) {
+        throw new SchemaError([...path, 'cmd'], (e as Error).message);
+      }
+      if (words.length === 0 || words[0] === '') throw new SchemaError([...path, a.argv ? 'argv' : 'cmd'], 'names no program to run');
     },
   ),
   facts: (a) => guardFacts(a),

@@ -1,22 +1,26 @@
 // Docker publishes ports through FORWARD, never INPUT, so ufw and friends do not see them. This
-// task owns the top of the DOCKER-USER chain: established traffic first, then the allows, then a
-// drop for the external interface; a systemd unit ordered after docker puts them back after a
-// reboot or a docker restart.
-import { defineTask, isOk, type Change } from '../types.js';
-import { bool, doc, list, object, oneOf, string, withDefault } from '../schema/schema.js';
-import { backup, raw, sh } from '../shell/sh.js';
+// task owns the top of the DOCKER-USER chain: replies first, then the allows, then a drop for the
+// external interface; a systemd unit ordered after docker puts them back after a reboot or a
+// docker restart.
+import { defineTask, isOk, type Change, type FactValues } from '../types.js';
+import { bool, doc, list, object, oneOf, SchemaError, string, withDefault } from '../schema/schema.js';
+import { backup, sh } from '../shell/sh.js';
 import { fileFact } from '../facts/file.js';
 import { dockerUserChainFact, type ChainState } from '../facts/docker_user.js';
+import { dockerInfoFact } from '../facts/docker.js';
+import { findInterface, interfacesFact } from '../facts/network.js';
 import { serviceFact } from '../facts/service.js';
 import type { IpBinary } from '../facts/iptables.js';
+import { didYouMean } from '../util/suggest.js';
 import { currentText, planContent } from './lib/content.js';
 import { parseJsonFile } from './lib/json-merge.js';
-import { applyScript, compileRules, inPlace, removeScript } from './lib/docker-user-rules.js';
+import { IFACE, parseCidr, parsePort } from './lib/docker-user-net.js';
+import { applyScript, applySteps, chainAfter, compileRules, fleetComments, inPlace, removeSteps } from './lib/docker-user-rules.js';
 
-const SCRIPT = '/usr/local/sbin/fleet-docker-user';
-const UNIT = '/etc/systemd/system/fleet-docker-user.service';
-const UNIT_TEXT = `[Unit]
-Description=fleet: DOCKER-USER firewall rules
+export const SCRIPT = '/usr/local/sbin/fleet-docker-user';
+export const UNIT = '/etc/systemd/system/fleet-docker-user.service';
+export const UNIT_TEXT = `[Unit]
+Description=fleet: DOCKER-USER firewall rules for published container ports
 After=docker.service
 PartOf=docker.service
 
@@ -28,63 +32,110 @@ ExecStart=${SCRIPT}
 [Install]
 WantedBy=docker.service
 `;
+const DAEMON = '/etc/docker/daemon.json';
+const NFT_HELP = 'fleet does not write the equivalent nft table yet: switch dockerd to "firewall-backend": "iptables" in /etc/docker/daemon.json, or filter in your own `table inet` with a forward-hook chain';
+
+const args = object({
+  external_interface: doc(string(), "interface facing the outside, e.g. eth0 (a trailing + is iptables' wildcard: eth+)"),
+  allowed_sources: doc(withDefault(list(string()), []), 'CIDRs (or addresses) that may reach every published port; IPv6 ones go to ip6tables'),
+  allowed_ports: doc(withDefault(list(string()), []), "published host ports anyone may reach: 443, 'tcp/443', 'udp/53'"),
+  ip_versions: doc(withDefault(list(oneOf(['ipv4', 'ipv6'])), ['ipv4']), 'ipv4 (iptables), ipv6 (ip6tables), or both'),
+  persist: doc(withDefault(bool(), true), 'install the systemd unit that re-applies the rules after every docker start (and so after a reboot)'),
+  state: doc(withDefault(oneOf(['present', 'absent']), 'present'), "absent removes fleet's rules, the unit and the script"),
+}, (a, path) => {
+  if (!IFACE.test(a.external_interface)) throw new SchemaError([...path, 'external_interface'], `'${a.external_interface}' is not an interface name (e.g. eth0, ens3, eth+)`);
+  a.allowed_sources.forEach((s, i) => {
+    let family: number;
+    try { family = parseCidr(s).family; } catch (e) { throw new SchemaError([...path, 'allowed_sources', i], (e as Error).message); }
+    if (family === 6 && !a.ip_versions.includes('ipv6')) throw new SchemaError([...path, 'allowed_sources', i], `'${s}' is IPv6 but ip_versions has no 'ipv6': add it, or the address would never be used`);
+  });
+  a.allowed_ports.forEach((p, i) => {
+    try { parsePort(p); } catch (e) { throw new SchemaError([...path, 'allowed_ports', i], (e as Error).message); }
+  });
+});
+
+const facts = () => ({
+  v4: dockerUserChainFact('iptables'),
+  v6: dockerUserChainFact('ip6tables'),
+  net: interfacesFact(),
+  docker: dockerInfoFact(),
+  daemon: fileFact(DAEMON),
+  script: fileFact(SCRIPT),
+  unit: fileFact(UNIT),
+  svc: serviceFact('fleet-docker-user'),
+  dockerSvc: serviceFact('docker'),
+});
+type Now = FactValues<ReturnType<typeof facts>>;
 
 export const dockerUserTask = defineTask({
   type: 'docker_user',
-  description: 'Firewall for published container ports: DOCKER-USER rules compiled from a policy (established first, then allowed sources and ports, then drop on the external interface), for iptables and ip6tables, re-applied by a systemd unit after docker starts.',
-  args: object({
-    external_interface: doc(string(), 'interface facing the outside, e.g. eth0'),
-    allowed_sources: doc(withDefault(list(string()), []), 'CIDRs that may reach every published port'),
-    allowed_ports: doc(withDefault(list(string()), []), "host ports anyone may reach: 443, 'tcp/443', 'udp/53'"),
-    ip_versions: doc(withDefault(list(oneOf(['ipv4', 'ipv6'])), ['ipv4']), 'ipv4 (iptables), ipv6 (ip6tables), or both'),
-    persist: doc(withDefault(bool(), true), 'install the systemd unit that re-applies the rules after docker starts'),
-    state: doc(withDefault(oneOf(['present', 'absent']), 'present'), 'absent removes fleet\'s rules, the unit and the script'),
-  }),
-  facts: (a) => ({
-    v4: dockerUserChainFact('iptables'),
-    v6: dockerUserChainFact('ip6tables'),
-    daemon: fileFact('/etc/docker/daemon.json'),
-    script: fileFact(SCRIPT),
-    unit: fileFact(UNIT),
-    svc: serviceFact('fleet-docker-user'),
-    systemd: serviceFact('docker'),
-  }),
+  description: "Firewall for published container ports (which bypass ufw/firewalld): DOCKER-USER rules compiled from a policy — replies first, then allowed sources and ports, then drop on the external interface — for iptables and ip6tables, re-applied by a systemd unit after docker starts.",
+  args,
+  facts,
   plan(a, now) {
-    const bins: [IpBinary, ChainState][] = a.ip_versions.map((v) => (v === 'ipv6' ? ['ip6tables', now.v6] : ['iptables', now.v4]));
-    const daemonText = now.daemon.exists ? currentText('/etc/docker/daemon.json', now.daemon) : undefined;
-    const backend = daemonText ? (parseJsonFile('/etc/docker/daemon.json', daemonText) as Record<string, unknown>)['firewall-backend'] : undefined;
+    const bins: [IpBinary, ChainState][] = [...new Set(a.ip_versions)].map((v) => (v === 'ipv6' ? ['ip6tables', now.v6] : ['iptables', now.v4]));
     const keys = ['docker-user:iptables', 'docker-user:ip6tables', `file:${SCRIPT}`, `file:${UNIT}`, 'service:fleet-docker-user'];
-    if (a.state === 'absent') {
-      const present = bins.some(([, c]) => c.listing.some((l) => l.includes('fleet-docker-user:')));
-      const changes: Change[] = [];
-      if (present) changes.push({ summary: 'remove fleet\'s DOCKER-USER rules', steps: [raw(removeScript(bins.map(([b]) => b)))], invalidates: keys });
-      if (now.unit.exists || now.script.exists) changes.push({ summary: `remove ${UNIT} and ${SCRIPT}`, steps: [sh`systemctl disable fleet-docker-user.service >/dev/null 2>&1 || true`, backup(UNIT), backup(SCRIPT), sh`rm -f ${UNIT} ${SCRIPT}`, sh`systemctl daemon-reload 2>/dev/null || true`], invalidates: keys });
-      return changes.length ? changes : { ok: 'no fleet DOCKER-USER rules here' };
+    if (a.state === 'absent') return planAbsent(now, keys);
+    const daemonText = currentText(DAEMON, now.daemon);
+    const daemon = daemonText?.trim() ? parseJsonFile(DAEMON, daemonText) : {};
+    const backend = daemon && typeof daemon === 'object' && !Array.isArray(daemon) ? daemon['firewall-backend'] : undefined;
+    if (backend === 'nftables') throw new Error(`docker uses the nftables firewall backend ("firewall-backend": "nftables" in ${DAEMON}), which has no DOCKER-USER chain; ${NFT_HELP}`);
+    if (now.net.known && !a.external_interface.endsWith('+') && !findInterface(now.net, a.external_interface)) {
+      const names = now.net.list.map((i) => i.name);
+      throw new Error(`external_interface '${a.external_interface}' does not exist on this host${didYouMean(a.external_interface, names)}; interfaces here: ${names.join(', ')}; rules on a missing interface would block nothing`);
     }
-    if (backend === 'nftables') throw new Error('docker uses the nftables firewall backend ("firewall-backend": "nftables" in daemon.json): there is no DOCKER-USER chain. fleet does not write the equivalent nft table yet; add a table inet with a forward-hook chain by hand, or switch the backend to iptables');
     for (const [bin, c] of bins) {
-      if (!c.available) throw new Error(`${bin} is not installed`);
-      if (!c.exists) throw new Error(`${bin} has no DOCKER-USER chain${c.nftBackend ? ' (nf_tables backend)' : ''}: is dockerd running with its iptables integration on?`);
+      if (!c.available) throw new Error(`${bin} is not installed: install the iptables package, or drop ${bin === 'ip6tables' ? 'ipv6' : 'ipv4'} from ip_versions`);
+      if (c.exists) continue;
+      if (!now.docker.running) throw new Error(`${bin} has no DOCKER-USER chain and dockerd is not running: start docker first (it creates the chain)`);
+      if (Number(now.docker.version.split('.')[0]) >= 29) throw new Error(`${bin} has no DOCKER-USER chain and docker is ${now.docker.version}: Docker 29 with the nftables firewall backend has none; ${NFT_HELP}`);
+      throw new Error(`${bin} has no DOCKER-USER chain: ${bin === 'ip6tables' ? 'enable "ip6tables": true in daemon.json (and IPv6), or drop ipv6 from ip_versions' : 'is dockerd running with "iptables": false?'}`);
     }
     const compiled = bins.map(([b]) => [b, compileRules(a, b)] as [IpBinary, string[][]]);
-    const script = applyScript(compiled);
     const changes: Change[] = [];
-    const live = bins.every(([, c], i) => inPlace(c.listing, compiled[i]![1]));
-    if (!live) {
-      const order = compiled.map(([b, rs]) => `${b}: ${rs.length} rules`).join(', ');
-      changes.push({ summary: `set the DOCKER-USER rules (${order}): established, ${a.allowed_sources.length} allowed sources, ${a.allowed_ports.length} allowed ports, then drop on ${a.external_interface}`, diff: { path: `DOCKER-USER (${bins.map(([b]) => b).join(', ')})`, before: bins.map(([, c]) => c.listing.join('\n')).join('\n') + '\n', after: `${script}` }, steps: [raw(script.split('\n').slice(2).join('\n'))], invalidates: keys });
+    if (!bins.every(([, c], i) => inPlace(c.listing, compiled[i]![1]))) {
+      const counts = compiled.map(([b, rs]) => `${b}: ${rs.length} rules`).join(', ');
+      const listing = (f: (c: ChainState, rules: string[][]) => string[]) => compiled.map(([b, rs], i) => `# ${b} -S DOCKER-USER\n${f(bins[i]![1], rs).join('\n')}\n`).join('');
+      changes.push({
+        summary: `set the DOCKER-USER rules (${counts}): replies, ${a.allowed_sources.length} allowed sources, ${a.allowed_ports.length} allowed ports, then drop on ${a.external_interface}`,
+        diff: { path: 'DOCKER-USER', before: listing((c) => c.listing), after: listing((c, rs) => chainAfter(c.listing, rs)) },
+        steps: [applySteps(compiled)],
+        invalidates: keys,
+      });
     }
-    if (a.persist) {
-      if (!now.systemd.exists || now.systemd.manager !== 'systemd') {
-        for (const c of changes) c.warnings = ['no systemd here: the rules will not survive a reboot or a docker restart (persist needs systemd)'];
-      } else {
-        const s = planContent(SCRIPT, now.script, script, { mode: '0755' });
-        const u = planContent(UNIT, now.unit, UNIT_TEXT, { mode: '0644' });
-        if (!isOk(s)) changes.push(...s.map((c) => ({ ...c, summary: `boot script: ${c.summary}` })));
-        if (!isOk(u)) changes.push(...u.map((c) => ({ ...c, summary: `systemd unit: ${c.summary}` })));
-        if (!isOk(u) || !isOk(s) || !now.svc.exists || !now.svc.enabled) changes.push({ summary: 'enable fleet-docker-user.service (runs after every docker start)', steps: [sh`systemctl daemon-reload`, sh`systemctl enable fleet-docker-user.service >/dev/null 2>&1`], invalidates: ['service:fleet-docker-user'] });
-      }
-    }
-    return changes.length ? changes : { ok: `DOCKER-USER starts with fleet's ${compiled[0]![1].length} rules in order${a.persist ? ', re-applied after docker starts' : ''}` };
+    if (a.persist) changes.push(...planPersist(applyScript(compiled), now, changes));
+    return changes.length ? changes : { ok: `DOCKER-USER starts with fleet's rules in order (${compiled.map(([b, rs]) => `${b}: ${rs.length}`).join(', ')})${a.persist && now.dockerSvc.manager === 'systemd' ? ', re-applied after every docker start' : ''}` };
   },
 });
+
+/** The boot script and the unit, from the same compiled rules; without systemd only a warning. */
+function planPersist(script: string, now: Now, live: Change[]): Change[] {
+  if (now.dockerSvc.manager !== 'systemd') {
+    for (const c of live) c.warnings = ['no systemd here: the rules will not survive a reboot or a docker restart (persist needs systemd; set persist: false to silence this)'];
+    return [];
+  }
+  const out: Change[] = [];
+  const s = planContent(SCRIPT, now.script, script, { mode: '0755' });
+  const u = planContent(UNIT, now.unit, UNIT_TEXT, { mode: '0644' });
+  if (!isOk(s)) out.push(...s.map((c) => ({ ...c, summary: `boot script: ${c.summary}` })));
+  if (!isOk(u)) out.push(...u.map((c) => ({ ...c, summary: `systemd unit: ${c.summary}` })));
+  // started too: RemainAfterExit keeps it active, so a docker stop/restart reaches it (PartOf)
+  if (out.length || !now.svc.exists || !now.svc.enabled || !now.svc.active) {
+    out.push({ summary: 'enable and start fleet-docker-user.service (runs after every docker start)', steps: [sh`systemctl daemon-reload`, sh`systemctl enable fleet-docker-user.service >/dev/null 2>&1`, sh`systemctl start fleet-docker-user.service`], invalidates: ['service:fleet-docker-user'] });
+  }
+  return out;
+}
+
+function planAbsent(now: Now, keys: string[]): { ok: string } | Change[] {
+  const changes: Change[] = [];
+  const present = (['iptables', 'ip6tables'] as const).filter((b) => fleetComments((b === 'iptables' ? now.v4 : now.v6).listing).length > 0);
+  if (present.length) changes.push({ summary: `remove fleet's DOCKER-USER rules (${present.join(', ')})`, steps: [removeSteps(present)], invalidates: keys });
+  if (now.unit.exists || now.script.exists) {
+    changes.push({
+      summary: `remove ${UNIT} and ${SCRIPT}`,
+      steps: [sh`systemctl disable fleet-docker-user.service >/dev/null 2>&1 || true`, backup(UNIT), backup(SCRIPT), sh`rm -f ${UNIT} ${SCRIPT}`, sh`systemctl daemon-reload 2>/dev/null || true`],
+      invalidates: keys,
+    });
+  }
+  return changes.length ? changes : { ok: 'no fleet DOCKER-USER rules, unit or script here' };
+}

@@ -20,6 +20,8 @@ export const fileTask = defineTask({
     const key = `file:${a.path}`;
     if (a.state === 'absent') {
       if (!now.exists) return { ok: `${a.path} is absent` };
+      // a symlink goes, never what it points to (`rm -rf link` without a trailing slash is the link)
+      if (now.link) return [{ summary: `remove symlink ${a.path} (to ${now.link})`, steps: [backup(a.path), sh`rm -f -- ${a.path}`], invalidates: [key] }];
       return [{ summary: `remove ${now.type} ${a.path}`, steps: [backup(a.path), now.type === 'directory' ? sh`rm -rf -- ${a.path}` : sh`rm -f -- ${a.path}`], invalidates: [key] }];
     }
     const want = a.state === 'directory' ? 'directory' : 'file';

@@ -1,41 +1,59 @@
-import { defineTask, type Change } from '../types.js';
-import { bool, doc, object, oneOf, string, withDefault } from '../schema/schema.js';
+import { defineTask, isOk, type Change } from '../types.js';
+import { bool, doc, object, oneOf, SchemaError, string, withDefault } from '../schema/schema.js';
 import { sh } from '../shell/sh.js';
 import { fileFact } from '../facts/file.js';
-import { normalizeSysctl, sysctlFact } from '../facts/sysctl.js';
+import { normalizeSysctl, sysctlFact, sysctlKey, sysctlPath } from '../facts/sysctl.js';
 import { currentText, planContent } from './lib/content.js';
-import { editLine } from './lib/text-edit.js';
+import { editSysctl, persistedValue } from './lib/sysctl-file.js';
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// sysctl names: components of letters, digits and '_-@:+' (interface names), '.' or '/' between
+const NAME = /^[A-Za-z0-9_@:+-]+([./][A-Za-z0-9_@:+-]+)*$/;
 
 export const sysctlTask = defineTask({
   type: 'sysctl',
-  description: 'A kernel parameter: the live value and the persisted line in a sysctl.d file, compared and changed separately.',
-  args: object({
-    name: doc(string(), 'parameter, e.g. net.ipv4.ip_forward'),
-    value: doc(withDefault(string(), ''), 'wanted value'),
-    state: doc(withDefault(oneOf(['present', 'absent']), 'present'), 'absent removes the persisted line (the live value is left)'),
-    sysctl_file: doc(withDefault(string(), '/etc/sysctl.d/99-fleet.conf'), 'file holding the persisted line'),
-    reload: doc(withDefault(bool(), true), 'also set the live value'),
-  }),
+  description:
+    'A kernel parameter: the live value (/proc/sys) and the persisted `name = value` line in a sysctl.d file are compared and changed separately, each change with its own summary; the file is rewritten atomically and keeps its other lines. Multi-value parameters compare word by word (tabs and spaces alike). A parameter the host does not have is an error.',
+  args: object(
+    {
+      name: doc(string(), 'parameter, e.g. net.ipv4.ip_forward (or net/ipv4/conf/eth0.100/rp_filter)'),
+      value: doc(withDefault(string(), ''), "wanted value (required with state 'present'); multi-value parameters separated by spaces"),
+      state: doc(withDefault(oneOf(['present', 'absent']), 'present'), 'absent removes the persisted line and leaves the live value as it is'),
+      sysctl_file: doc(withDefault(string(), '/etc/sysctl.d/99-fleet.conf'), 'file holding the persisted line'),
+      reload: doc(withDefault(bool(), true), 'also set the live value (false: only persist, for the next boot)'),
+    },
+    (a, path) => {
+      if (!NAME.test(a.name)) throw new SchemaError([...path, 'name'], `'${a.name}' is not a sysctl name such as net.ipv4.ip_forward`);
+      if (/[\n\r]/.test(a.value)) throw new SchemaError([...path, 'value'], 'must be one line');
+      if (a.state === 'present' && normalizeSysctl(a.value) === '') throw new SchemaError([...path, 'value'], "is required with state 'present'");
+      if (!a.sysctl_file.startsWith('/')) throw new SchemaError([...path, 'sysctl_file'], `must be an absolute path, got '${a.sysctl_file}'`);
+    },
+  ),
   facts: (a) => ({ live: sysctlFact(a.name), file: fileFact(a.sysctl_file) }),
   plan(a, { live, file }) {
-    if (live === undefined) throw new Error(`kernel parameter ${a.name} does not exist on this host (no /proc/sys/${a.name.replace(/\./g, '/')})`);
     const value = normalizeSysctl(a.value);
+    if (live === undefined && a.state === 'present') {
+      throw new Error(`kernel parameter ${a.name} does not exist on this host (no readable ${sysctlPath(a.name)}): check the name, or load the kernel module that provides it`);
+    }
     const changes: Change[] = [];
-    if (a.state === 'present' && a.reload && normalizeSysctl(live) !== value) {
-      changes.push({ summary: `live ${a.name}: ${live} -> ${value}`, steps: [sh`sysctl -q -w ${`${a.name}=${value}`}`], invalidates: [`sysctl:${a.name}`] });
+    if (a.state === 'present' && a.reload && normalizeSysctl(live ?? '') !== value) {
+      changes.push({
+        summary: `live ${a.name}: ${live} -> ${value}`,
+        steps: [sh`printf '%s\\n' ${value} > ${sysctlPath(a.name)}`],
+        invalidates: [`sysctl:${sysctlKey(a.name)}`],
+        predicts: { [`sysctl:${sysctlKey(a.name)}`]: value },
+      });
     }
-    const before = currentText(a.sysctl_file, file) ?? '';
-    const edit = { regexp: `^\\s*${escapeRe(a.name)}\\s*=`, line: `${a.name} = ${value}`, state: a.state };
-    const lineRe = new RegExp(edit.regexp);
-    const persistedValue = before.split('\n').filter((l) => lineRe.test(l)).map((l) => normalizeSysctl(l.slice(l.indexOf('=') + 1))).pop();
-    // `name=value` and `name = value` persist the same thing: leave a matching line as written
-    const persistedOk = a.state === 'present' ? persistedValue === value : persistedValue === undefined;
-    if (!persistedOk && !(a.state === 'absent' && !file.exists)) {
-      const persisted = planContent(a.sysctl_file, file, editLine(before, edit), {});
-      if (Array.isArray(persisted)) changes.push(...persisted.map((c) => ({ ...c, summary: `${a.state === "absent" ? "remove" : "persist"} ${a.name} in ${a.sysctl_file}` })));
+    const before = currentText(a.sysctl_file, file);
+    const persisted = before === undefined ? undefined : persistedValue(before, a.name);
+    // compared by meaning: `name=1` and `name = 1` persist the same thing and are left as written
+    const fileOk = a.state === 'present' ? persisted === value : persisted === undefined;
+    if (!fileOk) {
+      const plan = planContent(a.sysctl_file, file, editSysctl(before ?? '', a.name, a.state === 'present' ? value : undefined), {});
+      const summary = a.state === 'present' ? `persist ${a.name} in ${a.sysctl_file}` : `remove ${a.name} from ${a.sysctl_file}`;
+      if (!isOk(plan)) changes.push(...plan.map((c) => ({ ...c, summary })));
     }
-    return changes.length ? changes : { ok: a.state === 'present' ? `${a.name} is ${value}, live and persisted` : `${a.name} is not persisted` };
+    if (changes.length) return changes;
+    if (a.state === 'absent') return { ok: `${a.name} is not persisted in ${a.sysctl_file}` };
+    return { ok: a.reload ? `${a.name} is ${value}, live and persisted` : `${a.name} = ${value} is persisted (live value not managed: reload is false)` };
   },
 });

@@ -1,3 +1,4 @@
+// The one place that decides how a host is reached.
 import { LocalTransport } from './local.js';
 import { SshTransport } from './ssh.js';
 import type { ConnectionSpec, Transport } from './transport.js';

@@ -1,7 +1,13 @@
-// known_hosts: plain, wildcard, [host]:port, hashed (|1|salt|hash), @revoked, @cert-authority.
-// Verification is strict: unknown and changed keys are refused with their fingerprints.
+// known_hosts: plain names, comma lists, wildcards and negation, [host]:port, hashed entries
+// (|1|salt|hash), @revoked and @cert-authority. Verification is strict and pure: unknown and
+// changed keys are refused with their fingerprints, a revoked key always.
+//
+// @cert-authority lines are parsed but cannot vouch for a host: ssh2 negotiates only plain host
+// key algorithms, never *-cert-v01@openssh.com, so a server cannot show a certificate. A host
+// trusted only through a CA is therefore refused (fail closed) with a note saying so.
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { globMatch, listMatches } from './host-pattern.js';
 
 export interface KnownHostEntry {
   marker?: '@cert-authority' | '@revoked';
@@ -12,6 +18,7 @@ export interface KnownHostEntry {
   line: number;
 }
 
+/** OpenSSH's fingerprint format: `SHA256:` + unpadded base64 of sha256(key blob). */
 export function fingerprint(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 }
@@ -20,30 +27,34 @@ export function fingerprint(keyBlob: Buffer): string {
 export function keyTypeOf(blob: Buffer): string {
   if (blob.length < 4) return 'unknown';
   const len = blob.readUInt32BE(0);
+  if (len > blob.length - 4) return 'unknown';
   return blob.subarray(4, 4 + len).toString('ascii');
 }
 
+/** Malformed lines are skipped, as OpenSSH does; they can only make a host unknown, never trusted. */
 export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
   const out: KnownHostEntry[] = [];
-  text.split('\n').forEach((raw, i) => {
+  text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const parts = line.split(/\s+/);
     let marker: KnownHostEntry['marker'];
     if (parts[0] === '@cert-authority' || parts[0] === '@revoked') marker = parts.shift() as KnownHostEntry['marker'];
+    else if (parts[0]?.startsWith('@')) return; // unknown marker
     const [hosts, keyType, b64] = parts;
-    if (!hosts || !keyType || !b64) return;
-    out.push({ marker, patterns: hosts.split(','), keyType, key: Buffer.from(b64, 'base64'), file, line: i + 1 });
+    if (!hosts || !keyType || !b64 || !/^[A-Za-z0-9+/]+=*$/.test(b64)) return;
+    const key = Buffer.from(b64, 'base64');
+    if (keyTypeOf(key) !== keyType) return; // the type field must agree with the blob
+    out.push({ marker, patterns: hosts.split(','), keyType, key, file, line: i + 1 });
   });
   return out;
 }
 
-export const hostKeyName = (host: string, port: number): string => (port === 22 ? host : `[${host}]:${port}`);
-
-function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\[\]]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return re.test(name);
-}
+/** The name known_hosts stores a host under: `host` on port 22, `[host]:port` otherwise. */
+export const hostKeyName = (host: string, port: number): string => {
+  const h = host.toLowerCase();
+  return port === 22 ? h : `[${h}]:${port}`;
+};
 
 function patternMatches(pattern: string, name: string): boolean {
   if (pattern.startsWith('|1|')) {
@@ -54,40 +65,55 @@ function patternMatches(pattern: string, name: string): boolean {
 }
 
 export function entryMatches(e: KnownHostEntry, name: string): boolean {
-  let matched = false;
-  for (const p of e.patterns) {
-    if (p.startsWith('!')) {
-      if (patternMatches(p.slice(1), name)) return false;
-    } else if (patternMatches(p, name)) matched = true;
-  }
-  return matched;
+  return listMatches(e.patterns, name, patternMatches);
 }
 
 export type Verdict = { ok: true } | { ok: false; kind: 'unknown' | 'changed' | 'revoked'; message: string };
 
-export function verifyHostKey(entries: readonly KnownHostEntry[], host: string, port: number, keyBlob: Buffer): Verdict {
+/**
+ * Decide about the key a host offered. `addTo` is the known_hosts file named in the fix.
+ * A host listed only with keys of other types is "unknown" for this type (as OpenSSH), not changed.
+ */
+export function verifyHostKey(entries: readonly KnownHostEntry[], host: string, port: number, keyBlob: Buffer, addTo = '~/.ssh/known_hosts'): Verdict {
   const name = hostKeyName(host, port);
   const type = keyTypeOf(keyBlob);
   const fp = fingerprint(keyBlob);
-  if (entries.some((e) => e.marker === '@revoked' && e.key.equals(keyBlob))) {
-    return { ok: false, kind: 'revoked', message: `host key of ${name} (${type} ${fp}) is marked @revoked in known_hosts; refusing to connect` };
+  const revoked = entries.find((e) => e.marker === '@revoked' && e.key.equals(keyBlob));
+  if (revoked) {
+    return { ok: false, kind: 'revoked', message: `host key of ${name} (${type} ${fp}) is marked @revoked in ${revoked.file}:${revoked.line}; refusing to connect` };
   }
   const mine = entries.filter((e) => !e.marker && entryMatches(e, name));
   if (mine.some((e) => e.key.equals(keyBlob))) return { ok: true };
-  const sameType = mine.filter((e) => e.keyType === type);
-  if (sameType.length > 0) {
-    const e = sameType[0]!;
+  const sameType = mine.find((e) => e.keyType === type);
+  if (sameType) {
     return {
       ok: false,
       kind: 'changed',
-      message: `HOST KEY CHANGED for ${name}: known_hosts (${e.file}:${e.line}) has ${type} ${fingerprint(e.key)}, the host offered ${fp}. This may be an attack or a reinstalled host; verify it out of band, then replace the entry.`,
+      message: `HOST KEY CHANGED for ${name}: ${sameType.file}:${sameType.line} has ${type} ${fingerprint(sameType.key)}, the host offered ${fp}. This may be an attack or a reinstalled host; verify the new key out of band, then replace that line.`,
     };
+  }
+  const notes: string[] = [];
+  const otherTypes = [...new Set(mine.map((e) => e.keyType))];
+  if (otherTypes.length) notes.push(`known_hosts lists only ${otherTypes.join(', ')} keys for it`);
+  if (entries.some((e) => e.marker === '@cert-authority' && entryMatches(e, name))) {
+    notes.push('a @cert-authority line matches it, but host certificates are not supported (ssh2 cannot negotiate them), so list the host key itself');
   }
   return {
     ok: false,
     kind: 'unknown',
-    message: `unknown host key for ${name}: ${type} ${fp}; verify it out of band, then add it with: ssh-keyscan -p ${port} ${host} >> ~/.ssh/known_hosts`,
+    message: `unknown host key for ${name}: ${type} ${fp}${notes.length ? ` (${notes.join('; ')})` : ''}; verify it out of band, then add it with: ssh-keyscan -p ${port} ${host} >> ${addTo}`,
   };
+}
+
+/**
+ * Host key algorithms to offer, those known for this host first: a host listed with only its RSA
+ * key would otherwise show its ed25519 key and be refused as unknown (OpenSSH does the same).
+ */
+export function preferredHostKeyAlgorithms(entries: readonly KnownHostEntry[], host: string, port: number, supported: readonly string[]): string[] {
+  const name = hostKeyName(host, port);
+  const known = entries.filter((e) => !e.marker && entryMatches(e, name)).map((e) => e.keyType);
+  const algs = known.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
+  return [...new Set([...algs.filter((a) => supported.includes(a)), ...supported])];
 }
 
 export function loadKnownHosts(files: readonly string[]): KnownHostEntry[] {

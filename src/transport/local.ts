@@ -2,37 +2,43 @@
 import { spawn } from 'node:child_process';
 import { TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
+const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60_000;
+
 export class LocalTransport implements Transport {
   readonly target = 'local';
   execCount = 0;
-  constructor(private readonly commandTimeoutMs = 10 * 60_000) {}
+  constructor(private readonly commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS) {}
 
   async connect(): Promise<void> {}
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.execCount++;
+    const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
     return new Promise((resolve, reject) => {
+      // its own process group, so a timeout kills the command's children too
       const child = spawn('/bin/sh', ['-c', command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (d: Buffer) => out.push(d));
       child.stderr.on('data', (d: Buffer) => err.push(d));
-      const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
       const timer = setTimeout(() => {
         try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {}
-        reject(new TransportError('timeout', `command timed out after ${Math.round(timeoutMs / 1000)} s on this machine`));
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {} // already gone
+        // a grandchild holding stdout open must not keep 'close' (and us) waiting
+        child.stdout.destroy();
+        child.stderr.destroy();
+        reject(new TransportError('timeout', `local: command timed out after ${Math.round(timeoutMs / 100) / 10} s`));
       }, timeoutMs);
       child.on('error', (e) => {
         clearTimeout(timer);
-        reject(new TransportError('unreachable', `cannot run /bin/sh: ${e.message}`));
+        reject(new TransportError('unreachable', `local: cannot run /bin/sh: ${e.message}`, { cause: e }));
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code, signal: signal ?? undefined });
       });
-      child.stdin.on('error', () => {}); // a command that does not read its stdin
+      child.stdin.on('error', () => {}); // a command that does not read its stdin (EPIPE)
       child.stdin.end(opts.stdin ?? '');
     });
   }

@@ -1,151 +1,181 @@
 // SSH on ssh2: one persistent connection per host over a socket we own (TCP_NODELAY: Nagle costs
-// ~40 ms per exec otherwise), keepalives, timeouts, strict host keys, keys from files or the agent,
-// ~/.ssh/config and ProxyJump.
-import { existsSync, readFileSync } from 'node:fs';
+// ~40 ms per exec otherwise), keepalives, connect and command timeouts, strict host keys, keys
+// from files or the agent, ~/.ssh/config and ProxyJump (each jump's forwarded stream is the next
+// hop's socket).
 import { connect as netConnect, type Socket } from 'node:net';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import ssh2, { type AuthenticationType, type ClientChannel, type Client as SshClient } from 'ssh2';
-import { loadKnownHosts, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
-import { loadSshConfig, lookupHost, type SshConfigEntry } from './ssh-config.js';
-import { TransportError, type ConnectionSpec, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 import type { Duplex } from 'node:stream';
+import ssh2, { type ClientChannel, type Client as SshClient, type ConnectConfig } from 'ssh2';
+import { loadKnownHosts, preferredHostKeyAlgorithms, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
+import { authPlan, methodOf } from './ssh-auth.js';
+import { resolveConnection, type Hop, type ResolvedConnection } from './ssh-config.js';
+import { TransportError, type ConnectionSpec, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
 // ssh2 is CommonJS: take its classes from the default export
-const { Client, utils } = ssh2;
-type Client = SshClient;
+const { Client } = ssh2;
 
-export interface Hop {
-  host: string;
-  port: number;
-  user: string;
-  identityFiles: string[];
+export type { Hop } from './ssh-config.js';
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_KEEPALIVE_MS = 15_000;
+const KEEPALIVE_COUNT_MAX = 3;
+// what ssh2 1.x supports, in its default order (it never offers host certificates)
+const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/** Hops in connection order (jumps, then the target); kept for callers of the old API. */
+export function resolveHops(spec: ConnectionSpec): Hop[] {
+  const r = resolveConnection(spec);
+  return [...r.jumps, r.target];
 }
 
-const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((k) => join(homedir(), '.ssh', k));
-const DEFAULT_KNOWN = [join(homedir(), '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'];
-
-function parseHop(text: string): { user?: string; host: string; port?: number } {
-  const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(text.trim());
-  if (!m) throw new TransportError('config', `bad ProxyJump hop '${text}': use [user@]host[:port]`);
-  return { user: m[1], host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
-}
-
-/** Inventory values win over ~/.ssh/config values, as in Ansible. */
-export function resolveHops(spec: ConnectionSpec, config: SshConfigEntry[]): Hop[] {
-  const fromConfig = lookupHost(config, spec.host);
-  const target: Hop = {
-    host: fromConfig.hostname ?? spec.host,
-    port: spec.port !== 22 ? spec.port : (fromConfig.port ?? 22),
-    user: spec.user ?? fromConfig.user ?? process.env.USER ?? 'root',
-    identityFiles: spec.identityFiles.length ? spec.identityFiles : fromConfig.identityFiles,
-  };
-  const jump = spec.proxyJump ?? fromConfig.proxyJump;
-  const hops = (jump ? jump.split(',') : []).map((h) => {
-    const p = parseHop(h);
-    const c = lookupHost(config, p.host);
-    return { host: c.hostname ?? p.host, port: p.port ?? c.port ?? 22, user: p.user ?? c.user ?? target.user, identityFiles: c.identityFiles };
-  });
-  return [...hops, target];
-}
+const hopName = (h: Hop) => `${h.user}@${h.host}:${h.port}`;
+const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 interface Live {
-  client: Client;
-  jumps: Client[];
+  client: SshClient;
+  jumps: SshClient[];
+  closed: boolean;
+  /** why the connection went away, for the 'closed' error */
+  lastError?: Error;
 }
 
 export class SshTransport implements Transport {
   execCount = 0;
+  readonly target: string;
   private live?: Live;
   private pending?: Promise<Live>;
-  private readonly config: SshConfigEntry[];
-  private readonly known: KnownHostEntry[];
-  readonly target: string;
+  private readonly resolved: ResolvedConnection | TransportError;
 
   constructor(private readonly spec: ConnectionSpec) {
-    this.config = loadSshConfig(spec.sshConfigFile);
-    const fromConfig = lookupHost(this.config, spec.host).userKnownHostsFiles;
-    this.known = loadKnownHosts(spec.knownHostsFiles ?? (fromConfig.length ? fromConfig : DEFAULT_KNOWN));
-    const hops = resolveHops(spec, this.config);
-    const t = hops[hops.length - 1]!;
-    this.target = `${t.user}@${t.host}:${t.port}`;
+    // a bad ssh config must not throw here: it is reported by connect(), as the host's error
+    try {
+      this.resolved = resolveConnection(spec);
+    } catch (e) {
+      this.resolved = e instanceof TransportError ? e : new TransportError('config', `${spec.host}: ${(e as Error).message}`, { cause: e });
+    }
+    this.target = this.resolved instanceof TransportError ? `${spec.user ?? ''}${spec.user ? '@' : ''}${spec.host}:${spec.port}` : hopName(this.resolved.target);
   }
 
   async connect(): Promise<void> {
-    if (this.live) return;
-    this.pending ??= this.open().finally(() => (this.pending = undefined));
-    this.live = await this.pending;
+    await this.ensure();
+  }
+
+  private ensure(): Promise<Live> {
+    if (this.live && !this.live.closed) return Promise.resolve(this.live);
+    this.pending ??= this.open().then(
+      (live) => {
+        this.pending = undefined;
+        this.live = live;
+        return live;
+      },
+      (e: unknown) => {
+        this.pending = undefined;
+        throw e;
+      },
+    );
+    return this.pending;
   }
 
   private async open(): Promise<Live> {
-    const hops = resolveHops(this.spec, this.config);
-    const jumps: Client[] = [];
-    let via: Client | undefined;
+    if (this.resolved instanceof TransportError) throw this.resolved;
+    const hops = [...this.resolved.jumps, this.resolved.target];
+    const jumps: SshClient[] = [];
+    let via: SshClient | undefined;
     try {
       for (const hop of hops) {
-        const sock = via ? await forward(via, hop) : await tcp(hop, this.spec.connectTimeoutMs ?? 10_000);
-        const client = await this.handshake(hop, sock);
-        if (hop !== hops[hops.length - 1]) jumps.push(client);
-        via = client;
+        const timeoutMs = this.spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+        const sock = via ? await forward(via, hop, timeoutMs) : await tcp(hop, timeoutMs);
+        if (via) jumps.push(via);
+        via = await this.handshake(hop, sock, via !== undefined);
       }
     } catch (e) {
       for (const j of jumps) j.end();
       throw e;
     }
-    const client = via!;
-    client.on('close', () => {
-      if (this.live?.client === client) this.live = undefined;
+    const live: Live = { client: via!, jumps, closed: false };
+    live.client.on('error', (e: Error) => (live.lastError = e));
+    live.client.on('close', () => {
+      live.closed = true;
       for (const j of jumps) j.end();
     });
-    return { client, jumps };
+    return live;
   }
 
-  private handshake(hop: Hop, sock: Duplex): Promise<Client> {
+  private handshake(hop: Hop, sock: Duplex, viaJump: boolean): Promise<SshClient> {
+    let known: KnownHostEntry[];
+    try {
+      known = loadKnownHosts(hop.knownHostsFiles);
+    } catch (e) {
+      return Promise.reject(new TransportError('config', `cannot read known_hosts for ${hop.host}: ${(e as Error).message}`));
+    }
+    const { attempts, notes } = authPlan({ user: hop.user, identityFiles: hop.identityFiles, password: this.spec.password });
+    const tried: string[] = [];
+    const through = viaJump ? ' (through ProxyJump)' : '';
+    const timeoutMs = this.spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const client = new Client();
       let hostKeyError: string | undefined;
-      const notes: string[] = [];
-      const methods = authMethods(hop, notes);
-      const tried: string[] = [];
-      client.on('ready', () => resolve(client));
-      client.on('error', (err: Error & { level?: string }) => {
-        client.end();
-        if (hostKeyError) return reject(new TransportError('hostkey', hostKeyError));
-        if (err.level === 'client-authentication')
-          return reject(new TransportError('auth', `authentication as ${hop.user}@${hop.host}:${hop.port} failed; tried ${tried.join(', ') || 'nothing (no key file found and no ssh-agent)'}${notes.length ? `; ${notes.join('; ')}` : ''}`));
-        if (err.level === 'client-timeout') return reject(new TransportError('unreachable', `${hop.host}:${hop.port}: SSH handshake timed out`));
-        reject(new TransportError('unreachable', `${hop.host}:${hop.port}: ${err.message}`));
+      let ready = false;
+      client.once('ready', () => {
+        ready = true;
+        resolve(client);
       });
-      client.connect({
-        sock,
+      // `on`, not `once`: a second error (socket error, then timeout) must not go unhandled
+      client.on('error', (err: Error & { level?: string }) => {
+        if (ready) return; // the live connection's own listener (open()) takes over
+
+        client.end();
+        sock.destroy();
+        if (hostKeyError) return reject(new TransportError('hostkey', hostKeyError, { cause: err }));
+        if (err.level === 'client-authentication') {
+          const what = tried.length ? tried.join(', ') : 'nothing (no usable key file, no ssh-agent)';
+          const skipped = notes.length ? `; ${notes.join('; ')}` : '';
+          return reject(new TransportError('auth', `authentication as ${hopName(hop)} failed; tried ${what}${skipped}`, { cause: err }));
+        }
+        if (err.level === 'client-timeout') return reject(new TransportError('unreachable', `${hopName(hop)}${through}: no SSH handshake within ${secs(timeoutMs)}`, { cause: err }));
+        reject(new TransportError('unreachable', `${hopName(hop)}${through}: ${err.message}`, { cause: err }));
+      });
+      const config: ConnectConfig = {
+        sock: sock as ConnectConfig['sock'],
         username: hop.user,
-        readyTimeout: this.spec.connectTimeoutMs ?? 10_000,
-        keepaliveInterval: this.spec.keepaliveIntervalMs ?? 15_000,
-        keepaliveCountMax: 3,
+        readyTimeout: timeoutMs,
+        keepaliveInterval: this.spec.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
+        keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+        algorithms: { serverHostKey: preferredHostKeyAlgorithms(known, hop.host, hop.port, HOST_KEY_ALGORITHMS) as never },
         hostVerifier: (key: Buffer) => {
-          const v = verifyHostKey(this.known, hop.host, hop.port, key);
+          const v = verifyHostKey(known, hop.host, hop.port, key, hop.knownHostsFiles[0]);
           if (!v.ok) hostKeyError = v.message;
           return v.ok;
         },
-        authHandler: (_left: AuthenticationType[] | null, _partial: boolean | null, next: (m: unknown) => void) => {
-          const m = methods.shift();
-          if (!m) return next(false);
-          tried.push(m.label);
-          next(m.auth);
+        authHandler: (left, _partial, next) => {
+          // skip what the server no longer accepts (null: the first call, before it said)
+          let a = attempts.shift();
+          while (a && left && !left.includes(methodOf(a) as never)) a = attempts.shift();
+          if (!a) return next(false as never);
+          tried.push(a.label);
+          next(a.auth as never);
         },
-      } as never);
+      };
+      client.connect(config);
     });
   }
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    try {
-      await this.connect();
-    } catch (e) {
-      throw e;
-    }
-    const client = this.live!.client;
+    const live = await this.ensure();
     this.execCount++;
-    const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs ?? 10 * 60_000;
+    try {
+      return await this.run(live, command, opts);
+    } catch (e) {
+      // the connection died before the command started (no channel): reconnect once and retry,
+      // which is safe because nothing ran
+      if (e instanceof NoChannel && live.closed) return this.run(await this.ensure(), command, opts);
+      throw e instanceof NoChannel ? new TransportError('closed', e.message) : e;
+    }
+  }
+
+  private run(live: Live, command: string, opts: ExecOptions): Promise<ExecResult> {
+    const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const { client } = live;
     return new Promise((resolve, reject) => {
       let done = false;
       let channel: ClientChannel | undefined;
@@ -156,18 +186,23 @@ export class SshTransport implements Transport {
         client.off('close', onClose);
         f();
       };
-      const onClose = () => finish(() => reject(new TransportError('closed', `${this.target}: connection lost while running a command`)));
+      const onClose = () => {
+        const why = live.lastError ? `: ${live.lastError.message}` : '';
+        finish(() => reject(new TransportError('closed', `${this.target}: connection lost while running a command${why}`)));
+      };
       client.once('close', onClose);
       const timer = setTimeout(() => {
-        finish(() => reject(new TransportError('timeout', `${this.target}: command timed out after ${Math.round(timeoutMs / 1000)} s`)));
+        finish(() => reject(new TransportError('timeout', `${this.target}: command timed out after ${secs(timeoutMs)}`)));
+        // best effort: sshd may ignore the signal; closing the channel hangs up the command
         try {
           channel?.signal('KILL');
           channel?.close();
         } catch {}
       }, timeoutMs);
-      client.exec(command, (err, stream) => {
-        if (err) return finish(() => reject(new TransportError('closed', `${this.target}: cannot open a channel: ${err.message}`)));
+      const onChannel = (err: Error | undefined, stream: ClientChannel) => {
+        if (err) return finish(() => reject(new NoChannel(`${this.target}: cannot open a session channel: ${err.message}`)));
         channel = stream;
+        if (done) return void stream.close(); // timed out while the channel was opening
         const out: Buffer[] = [];
         const errs: Buffer[] = [];
         let code: number | null = null;
@@ -175,19 +210,26 @@ export class SshTransport implements Transport {
         stream.on('data', (d: Buffer) => out.push(d));
         stream.stderr.on('data', (d: Buffer) => errs.push(d));
         stream.on('exit', (c: number | null, s?: string) => {
-          code = c;
+          code = typeof c === 'number' ? c : null;
           signal = s ?? undefined;
         });
         stream.on('close', () => finish(() => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8'), code, signal })));
         stream.end(opts.stdin ?? '');
-      });
+      };
+      try {
+        client.exec(command, onChannel);
+      } catch (e) {
+        // ssh2 throws 'Not connected' synchronously when the socket is gone
+        live.closed = true;
+        finish(() => reject(new NoChannel(`${this.target}: cannot open a session channel: ${(e as Error).message}`)));
+      }
     });
   }
 
   async close(): Promise<void> {
-    const live = this.live;
+    const live = this.live ?? (await this.pending?.catch(() => undefined));
     this.live = undefined;
-    if (!live) return;
+    if (!live || live.closed) return;
     await new Promise<void>((res) => {
       live.client.once('close', () => res());
       live.client.end();
@@ -197,28 +239,8 @@ export class SshTransport implements Transport {
   }
 }
 
-function authMethods(hop: Hop, notes: string[]): { label: string; auth: unknown }[] {
-  const out: { label: string; auth: unknown }[] = [];
-  const files = hop.identityFiles.length ? hop.identityFiles : DEFAULT_KEYS.filter((f) => existsSync(f));
-  const passphrase = process.env.FLEET_SSH_KEY_PASSPHRASE;
-  for (const f of files) {
-    let data: Buffer;
-    try {
-      data = readFileSync(f);
-    } catch {
-      notes.push(`key ${f} not readable`);
-      continue;
-    }
-    const parsed = utils.parseKey(data, passphrase);
-    if (parsed instanceof Error) {
-      notes.push(/encrypt|passphrase/i.test(parsed.message) ? `key ${f} is encrypted (set FLEET_SSH_KEY_PASSPHRASE or use ssh-agent)` : `key ${f}: ${parsed.message}`);
-      continue;
-    }
-    out.push({ label: `key ${f}`, auth: { type: 'publickey', username: hop.user, key: data, passphrase } });
-  }
-  if (process.env.SSH_AUTH_SOCK) out.push({ label: 'ssh-agent', auth: { type: 'agent', username: hop.user, agent: process.env.SSH_AUTH_SOCK } });
-  return out;
-}
+/** No session channel could be opened: the command never started. */
+class NoChannel extends Error {}
 
 function tcp(hop: Hop, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -226,23 +248,27 @@ function tcp(hop: Hop, timeoutMs: number): Promise<Socket> {
     sock.setNoDelay(true);
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new TransportError('unreachable', `${hop.host}:${hop.port}: connect timed out after ${Math.round(timeoutMs / 1000)} s`));
+      reject(new TransportError('unreachable', `${hopName(hop)}: TCP connect timed out after ${secs(timeoutMs)}`));
     }, timeoutMs);
     sock.once('connect', () => {
       clearTimeout(timer);
+      sock.removeAllListeners('error');
       resolve(sock);
     });
     sock.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new TransportError('unreachable', `${hop.host}:${hop.port}: ${e.code ?? e.message}`));
+      const why = e.code === 'ENOTFOUND' ? 'host name not found (ENOTFOUND)' : (e.code ?? e.message);
+      reject(new TransportError('unreachable', `${hopName(hop)}: ${why}`, { cause: e }));
     });
   });
 }
 
-function forward(via: Client, hop: Hop): Promise<Duplex> {
+function forward(via: SshClient, hop: Hop, timeoutMs: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TransportError('unreachable', `${hopName(hop)}: ProxyJump forward timed out after ${secs(timeoutMs)}`)), timeoutMs);
     via.forwardOut('127.0.0.1', 0, hop.host, hop.port, (err, stream) => {
-      if (err) reject(new TransportError('unreachable', `jump to ${hop.host}:${hop.port} failed: ${err.message}`));
+      clearTimeout(timer);
+      if (err) reject(new TransportError('unreachable', `${hopName(hop)}: the jump host could not connect to it: ${err.message}`, { cause: err }));
       else resolve(stream);
     });
   });

@@ -34,7 +34,8 @@ function cmpPart(a: string, b: string): number {
 
 function split(v: string): [number, string, string] {
   const colon = v.indexOf(':');
-  const epoch = colon >= 0 ? Number(v.slice(0, colon)) : 0;
+  // dpkg rejects a non-numeric epoch; we read it as 0 rather than fail a comparison
+  const epoch = colon >= 0 ? Number.parseInt(v.slice(0, colon), 10) || 0 : 0;
   const rest = colon >= 0 ? v.slice(colon + 1) : v;
   const dash = rest.lastIndexOf('-');
   return dash >= 0 ? [epoch, rest.slice(0, dash), rest.slice(dash + 1)] : [epoch, rest, ''];
@@ -44,6 +45,6 @@ function split(v: string): [number, string, string] {
 export function compareDebVersions(a: string, b: string): number {
   const [ea, ua, ra] = split(a.trim());
   const [eb, ub, rb] = split(b.trim());
-  if (ea !== eb) return ea - eb;
+  if (ea !== eb) return Math.sign(ea - eb);
   return Math.sign(cmpPart(ua, ub) || cmpPart(ra, rb));
 }

@@ -107,7 +107,7 @@ describe('inventory', () => {
     ['cycle', 'all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n', /group children form a cycle in inv\.yaml: a -> b -> a/],
     ['duplicate keys', 'all:\n  hosts:\n    a:\n    a:\n', /^inv\.yaml:3:\d+: invalid YAML: Map keys must be unique/],
     ['host is a group', 'all:\n  hosts:\n    web:\n  children:\n    web:\n', /'web' is both a host and a group/],
-    ['bad range', 'all:\n  hosts:\n    web[3:1]:\n', /^inv\.yaml:3:5: host range 'web\[3:1\]' is empty/],
+    ['bad range', 'all:\n  hosts:\n    web[3:1]:\n', /^inv\.yaml:3:5: bad host range 'web\[3:1\]': the start is after the end/],
     ['INI bad header', '[web\nhost1\n', /^h\.ini:1:1: bad section header/],
     ['INI bad var', '[web]\nhost1 port\n', /^h\.ini:2:7: expected key=value after host 'host1'/],
   ])('%s -> one line with its location', (_n, text, re) => {

@@ -6,7 +6,6 @@ import { startLab, type Lab, type LabHost } from '../support/lab.js';
 import { docker } from '../../src/lab/docker.js';
 import { httpGet } from '../support/net.js';
 
-
 describe('lab', () => {
   let lab: Lab;
   const host = (n: string) => lab.hosts.find((h) => h.name === n)!;
@@ -68,5 +67,18 @@ describe('lab', () => {
     expect(await out(h, 'grep -l "nesting=1" /etc/pve/lxc/*.conf')).toBe('/etc/pve/lxc/101.conf');
     expect(await out(h, 'pveversion')).toMatch(/^pve-manager\/9\./);
     expect(await out(h, 'pct status 101')).toBe('status: running');
+  });
+});
+
+describe('lab failures', () => {
+  it('refuses a scenario on the wrong kind of host before starting anything', async () => {
+    await expect(startLab({ name: 'labkind', hosts: [{ kind: 'light', name: 'l', scenarios: ['vfs-driver'] }] })).rejects.toThrow(/scenario vfs-driver needs a full host, l is light/);
+    expect((await docker(['ps', '-aq', '--filter', 'name=fleet-labkind-'])).trim()).toBe('');
+  });
+
+  it('a failing scenario stops the whole lab: no container is left', async () => {
+    // no-dns-cache without a dns-upstream host in the same lab cannot be set up
+    await expect(startLab({ name: 'labfail', hosts: [{ kind: 'light', name: 'ok' }, { kind: 'full', name: 'bad', scenarios: ['no-dns-cache'] }] })).rejects.toThrow(/no-dns-cache needs a host with dns-upstream/);
+    expect((await docker(['ps', '-aq', '--filter', 'name=fleet-labfail-'])).trim()).toBe('');
   });
 });

@@ -47,7 +47,7 @@ describe('when expressions', () => {
 
   it.each([
     ['n ==', /unexpected end of expression \(at column 5\)/],
-    ['n = 3', /unexpected character '=' \(at column 3\)/],
+    ['n = 3', /unexpected '=' \(compare with '=='\) \(at column 3\)/],
     ['"open', /unterminated string \(at column 1\)/],
     ['n == 3)', /unexpected '\)' \(at column 7\)/],
   ])('syntax error %s', (src, re) => {

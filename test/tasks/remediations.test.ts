@@ -2,9 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/schema/schema.js';
 import { isOk, type Change, type Plan } from '../../src/types.js';
-import { containerdPinTask, dnsCacheTask, dockerStorageDriverTask, dockerUserTask, lxcApparmorTask } from '../../src/tasks/builtin-tasks.js';
-import { compileRules, inPlace, applyScript } from '../../src/tasks/lib/docker-user-rules.js';
-import { upstreamsOf } from '../../src/tasks/dns_cache.js';
+import { containerdPinTask, dockerStorageDriverTask, lxcApparmorTask } from '../../src/tasks/builtin-tasks.js';
 import { overlayBlocker } from '../../src/tasks/docker_storage_driver.js';
 import type { AptPackage } from '../../src/facts/apt.js';
 import type { FileState } from '../../src/facts/file.js';
@@ -71,71 +69,6 @@ describe('lxc_apparmor', () => {
     const f = { base: file(base), lxc: lxc({ unconfinedPlain: ['/var/lib/lxc/web/config'] }) };
     expect(() => plan({}, f)).toThrow(/refusing: \/var\/lib\/lxc\/web\/config uses lxc\.apparmor\.profile: unconfined removes all AppArmor mediation/);
     expect((plan({ force: true }, f) as Change[])[0]!.warnings![0]).toMatch(/unconfined/);
-  });
-});
-
-describe('docker_user', () => {
-  const policy = { external_interface: 'eth0', allowed_sources: ['192.0.2.0/24', '2001:db8::/32'], allowed_ports: ['443', 'udp/53'] };
-  it('compiles established first, then allows, then the drop, per IP version', () => {
-    const v4 = compileRules(policy, 'iptables').map((r) => r.join(' ').replace(/ -m comment --comment \S+/, ''));
-    expect(v4).toEqual([
-      '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-      '-i eth0 -s 192.0.2.0/24 -j RETURN',
-      '-i eth0 -p tcp -m conntrack --ctorigdstport 443 -j RETURN',
-      '-i eth0 -p udp -m conntrack --ctorigdstport 53 -j RETURN',
-      '-i eth0 -j DROP',
-    ]);
-    expect(compileRules(policy, 'ip6tables').map((r) => r.join(' '))[1]).toMatch(/-s 2001:db8::\/32/);
-  });
-  it('reads presence and order back from iptables -S by comment', () => {
-    const rules = compileRules(policy, 'iptables');
-    const listing = ['-N DOCKER-USER', ...rules.map((r) => `-A DOCKER-USER ${r.join(' ')}`), '-A DOCKER-USER -j RETURN'];
-    expect(inPlace(listing, rules)).toBe(true);
-    expect(inPlace(['-N DOCKER-USER', listing[2]!, listing[1]!, ...listing.slice(3)], rules)).toBe(false);
-    expect(inPlace(['-N DOCKER-USER', '-A DOCKER-USER -j RETURN', ...listing.slice(1)], rules)).toBe(false);
-  });
-  it('rejects a bad port', () => {
-    expect(() => compileRules({ ...policy, allowed_ports: ['https'] }, 'iptables')).toThrow(/'https' is not a port/);
-  });
-  const chain = (listing: string[] = ['-N DOCKER-USER', '-A DOCKER-USER -j RETURN']) => ({ available: true, exists: true, listing, nftBackend: false });
-  const facts = (o = {}) => ({ v4: chain(), v6: chain(), daemon: file('{}'), script: file(), unit: file(), svc: svc({ exists: false }), systemd: svc(), ...o });
-  const plan = (args: object, f = facts()) => dockerUserTask.plan(parseArgs(dockerUserTask.args, args), f as never);
-  it('sets the rules and installs the boot unit from the same script', () => {
-    const p = plan({ external_interface: 'eth0' }) as Change[];
-    expect(p.map((c) => c.summary)).toEqual([
-      'set the DOCKER-USER rules (iptables: 2 rules): established, 0 allowed sources, 0 allowed ports, then drop on eth0',
-      'boot script: create /usr/local/sbin/fleet-docker-user',
-      'systemd unit: create /etc/systemd/system/fleet-docker-user.service',
-      'enable fleet-docker-user.service (runs after every docker start)',
-    ]);
-    expect(p[1]!.diff!.after).toBe(applyScript([['iptables', compileRules({ external_interface: 'eth0', allowed_sources: [], allowed_ports: [] }, 'iptables')]]));
-  });
-  it('refuses the nftables backend and a missing chain, clearly', () => {
-    expect(() => plan({ external_interface: 'eth0' }, facts({ daemon: file('{"firewall-backend": "nftables"}') }))).toThrow(/nftables firewall backend .*no DOCKER-USER chain/);
-    expect(() => plan({ external_interface: 'eth0' }, facts({ v4: { ...chain(), exists: false } }))).toThrow(/no DOCKER-USER chain.*is dockerd running/);
-  });
-});
-
-describe('dns_cache', () => {
-  it('keeps the upstreams across runs', () => {
-    expect(upstreamsOf(undefined, 'nameserver 10.0.0.2\nnameserver 127.0.0.53\n', '')).toEqual(['10.0.0.2']);
-    expect(upstreamsOf(undefined, 'nameserver 127.0.0.1\n', 'server=10.0.0.2\nserver=10.0.0.3\n')).toEqual(['10.0.0.2', '10.0.0.3']);
-    expect(upstreamsOf(['9.9.9.9'], 'nameserver 10.0.0.2\n', '')).toEqual(['9.9.9.9']);
-  });
-  const facts = (o = {}) => ({ pkg: apt('dnsmasq', { installed: '2.89-1' }), dns: { docker0: '172.17.0.1', listening: false }, conf: file(), resolv: file('nameserver 10.0.0.2\n'), dropin: file(), daemon: file('{"debug": true}'), svc: svc({ active: false, enabled: false }), ...o });
-  const plan = (f = facts()) => dnsCacheTask.plan(parseArgs(dnsCacheTask.args, {}), f as never);
-  it('listens on 127.0.0.1 and docker0 only, points the resolver and docker at it', () => {
-    const p = plan() as Change[];
-    expect(p.map((c) => c.summary)).toEqual(['dnsmasq: create /etc/dnsmasq.d/fleet-cache.conf', 'point /etc/resolv.conf at 127.0.0.1 with single-request-reopen', 'docker: update /etc/docker/daemon.json: set dns, dns-opts, then restart docker']);
-    expect(p[0]!.diff!.after).toBe('# fleet dns_cache: local DNS cache for this host and its containers\nlisten-address=127.0.0.1,172.17.0.1\nbind-dynamic\ncache-size=1000\nno-resolv\nserver=10.0.0.2\n');
-    expect(JSON.parse(p[2]!.diff!.after)).toEqual({ debug: true, dns: ['172.17.0.1'], 'dns-opts': ['single-request-reopen'] });
-  });
-  it('configures systemd-resolved instead of fighting it', () => {
-    const p = plan(facts({ dns: { docker0: '172.17.0.1', listening: false, resolvLink: '/run/systemd/resolve/stub-resolv.conf' } })) as Change[];
-    expect(p.map((c) => c.summary)).toContain('create /etc/systemd/resolved.conf.d/fleet-dns-cache.conf');
-  });
-  it('needs an upstream', () => {
-    expect(() => plan(facts({ resolv: file('nameserver 127.0.0.53\n') }))).toThrow(/no upstream DNS server/);
   });
 });
 

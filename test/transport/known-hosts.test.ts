@@ -1,14 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, parseKnownHosts, verifyHostKey } from '../../src/transport/known-hosts.js';
+import { fingerprint, keyTypeOf, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey } from '../../src/transport/known-hosts.js';
 
-function keypair(): { blob: Buffer; line: string; file: string } {
+function keypair(type = 'ed25519'): { blob: Buffer; line: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-kh-'));
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', join(dir, 'k')]);
   const line = readFileSync(join(dir, 'k.pub'), 'utf8').trim();
   return { blob: Buffer.from(line.split(' ')[1]!, 'base64'), line, file: join(dir, 'k.pub') };
 }
@@ -61,5 +61,72 @@ describe('known_hosts', () => {
   it('honours negated patterns', () => {
     const e = parseKnownHosts(`*.lab,!bad.lab ${type} ${key}\n`, 'kh');
     expect(verifyHostKey(e, 'bad.lab', 22, a.blob).ok).toBe(false);
+  });
+
+  it('fingerprints an RSA and an ECDSA key like ssh-keygen -l too', () => {
+    for (const k of [keypair('rsa'), keypair('ecdsa')]) {
+      expect(fingerprint(k.blob)).toBe(execFileSync('ssh-keygen', ['-l', '-f', k.file], { encoding: 'utf8' }).split(' ')[1]);
+    }
+  });
+
+  it('accepts entries hashed by ssh-keygen -H, including [host]:port', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-kh-'));
+    const file = join(dir, 'known_hosts');
+    writeFileSync(file, `web1.example ${type} ${key}\n[10.9.9.9]:2222 ${type} ${key}\n`);
+    execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain('web1'); // really hashed
+    const e = parseKnownHosts(text, file);
+    expect(verifyHostKey(e, 'web1.example', 22, a.blob)).toEqual({ ok: true });
+    expect(verifyHostKey(e, 'WEB1.example', 22, a.blob)).toEqual({ ok: true }); // names are case-insensitive
+    expect(verifyHostKey(e, '10.9.9.9', 2222, a.blob)).toEqual({ ok: true });
+    expect(verifyHostKey(e, '10.9.9.9', 22, a.blob).ok).toBe(false);
+  });
+
+  it('a changed key under a hashed entry is still "changed"', () => {
+    const salt = randomBytes(20);
+    const hash = createHmac('sha1', salt).update('h').digest('base64');
+    const v = verifyHostKey(parseKnownHosts(`|1|${salt.toString('base64')}|${hash} ${type} ${key}\n`, 'kh'), 'h', 22, b.blob);
+    expect(v).toMatchObject({ ok: false, kind: 'changed' });
+  });
+
+  it('a @revoked key is refused for every host, naming where it is revoked', () => {
+    const v = verifyHostKey(parseKnownHosts(`# comment\n@revoked * ${type} ${key}\n`, '/kh'), 'other', 2222, a.blob);
+    expect(v).toMatchObject({ ok: false, kind: 'revoked' });
+    expect(!v.ok && v.message).toContain('/kh:2');
+  });
+
+  it('a host known only with another key type is unknown (not changed), and says so', () => {
+    const rsa = keypair('rsa');
+    const [rt, rk] = rsa.line.split(' ');
+    const v = verifyHostKey(parseKnownHosts(`h ${rt} ${rk}\n`, 'kh'), 'h', 22, a.blob, '/my/known_hosts');
+    expect(v).toMatchObject({ ok: false, kind: 'unknown' });
+    expect(!v.ok && v.message).toContain('lists only ssh-rsa keys');
+    expect(!v.ok && v.message).toContain('ssh-keyscan -p 22 h >> /my/known_hosts');
+  });
+
+  it('@cert-authority lines never vouch for a host (not supported: fail closed, with a note)', () => {
+    const v = verifyHostKey(parseKnownHosts(`@cert-authority *.lab ${type} ${key}\n`, 'kh'), 'x.lab', 22, a.blob);
+    expect(v).toMatchObject({ ok: false, kind: 'unknown' });
+    expect(!v.ok && v.message).toMatch(/certificates are not supported/);
+  });
+
+  it('skips malformed lines and lines whose type disagrees with the key', () => {
+    const e = parseKnownHosts(`h ${type}\nh ssh-rsa ${key}\n@bogus h ${type} ${key}\nh ${type} !!notbase64\nok ${type} ${key}\n`, 'kh');
+    expect(e.map((x) => x.line)).toEqual([5]);
+  });
+
+  it('reads the key type from the blob', () => {
+    expect(keyTypeOf(a.blob)).toBe('ssh-ed25519');
+    expect(keyTypeOf(Buffer.from([0, 0, 0, 99, 1]))).toBe('unknown');
+  });
+
+  it('offers the host key algorithms known for the host first', () => {
+    const rsa = keypair('rsa');
+    const [rt, rk] = rsa.line.split(' ');
+    const supported = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+    const e = parseKnownHosts(`h ${rt} ${rk}\n`, 'kh');
+    expect(preferredHostKeyAlgorithms(e, 'h', 22, supported)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519', 'ecdsa-sha2-nistp256']);
+    expect(preferredHostKeyAlgorithms(e, 'other', 22, supported)).toEqual(supported);
   });
 });

@@ -5,6 +5,7 @@ import { sh, atomicWrite, type Script } from '../../shell/sh.js';
 import type { FileState } from '../../facts/file.js';
 import { MAX_CONTENT } from '../../facts/file.js';
 import type { Plan } from '../../types.js';
+import { bool, doc, mode, oneOf, optional, SchemaError, string, withDefault, type Path } from '../../schema/schema.js';
 import { attrChanges, type Attrs } from './file-attrs.js';
 
 export interface WriteOptions extends Attrs {
@@ -23,23 +24,28 @@ export function currentText(path: string, now: FileState): string | undefined {
 
 export function planContent(path: string, now: FileState, after: string, opts: WriteOptions): Plan {
   const before = currentText(path, now);
+  if (Buffer.byteLength(after) > MAX_CONTENT) throw new Error(`the new content of ${path} is larger than ${MAX_CONTENT / 1048576} MiB; fleet does not manage files that large`);
+  const attrs = attrChanges(path, now, opts);
+  const predicts = { [`file:${path}`]: predicted(now, after, opts) };
   if (before !== after) {
+    // a symlinked file (/etc/resolv.conf) is rewritten where it points, so the link survives
+    const target = now.exists && now.link ? now.link : path;
     const steps: Script[] = [];
-    if (opts.backup && before !== undefined) steps.push(sh`cp -p ${path} ${path}."$(date +%Y%m%d%H%M%S)"~`);
-    steps.push(atomicWrite(path, after, opts.mode ?? (before === undefined ? '0644' : undefined), opts.validate));
-    if (opts.owner) steps.push(sh`chown ${opts.owner} ${path}`);
-    if (opts.group) steps.push(sh`chgrp ${opts.group} ${path}`);
+    if (opts.backup && before !== undefined) steps.push(sh`cp -p ${target} ${path}."$(date +%Y%m%d%H%M%S)"~`);
+    steps.push(atomicWrite(target, after, opts.mode ?? (before === undefined ? '0644' : undefined), opts.validate));
+    if (opts.owner) steps.push(sh`chown ${opts.owner} ${target}`);
+    if (opts.group) steps.push(sh`chgrp ${opts.group} ${target}`);
     const big = after.length > DIFF_LIMIT || (before?.length ?? 0) > DIFF_LIMIT || (now.exists && now.binary) || after.includes('\0');
+    const notes = [...(before === undefined ? [] : attrs.summary), ...(big ? ['binary or large: no diff shown'] : [])];
     return [{
-      summary: before === undefined ? `create ${path}` : `update ${path}${big ? ' (binary or large: no diff shown)' : ''}`,
+      summary: `${before === undefined ? 'create' : 'update'} ${path}${notes.length ? ` (${notes.join(', ')})` : ''}`,
       diff: big ? undefined : { path, before: before ?? '', after },
       steps,
       invalidates: [`file:${path}`],
-      predicts: { [`file:${path}`]: predicted(now, after, opts) },
+      predicts,
     }];
   }
-  const attrs = attrChanges(path, now, opts);
-  if (attrs.steps.length) return [{ summary: `${path}: ${attrs.summary.join(', ')}`, steps: attrs.steps, invalidates: [`file:${path}`], predicts: { [`file:${path}`]: predicted(now, before ?? '', opts) } }];
+  if (attrs.steps.length) return [{ summary: `${path}: ${attrs.summary.join(', ')}`, steps: attrs.steps, invalidates: [`file:${path}`], predicts }];
   return { ok: `${path} is up to date` };
 }
 
@@ -56,5 +62,44 @@ function predicted(now: FileState, content: string, opts: WriteOptions): FileSta
     size: Buffer.byteLength(content),
     content,
     binary: false,
+    ...(opts.owner === undefined && cur?.uid !== undefined ? { uid: cur.uid } : {}),
+    ...(opts.group === undefined && cur?.gid !== undefined ? { gid: cur.gid } : {}),
+    ...(cur?.link ? { link: cur.link } : {}),
   };
+}
+
+/** Arguments every in-place text edit (lineinfile, blockinfile) takes. */
+export const textEditArgs = {
+  state: doc(withDefault(oneOf(['present', 'absent']), 'present'), 'present or absent'),
+  insertafter: doc(optional(string()), "where a new line or block goes: after the last line matching this regex, or 'EOF' (the default, also when nothing matches)"),
+  insertbefore: doc(optional(string()), "where a new line or block goes: before the last line matching this regex, or 'BOF' (nothing matches: the end)"),
+  create: doc(withDefault(bool(), false), 'create the file when missing'),
+  mode: doc(optional(mode()), 'octal mode of the file'),
+  backup: doc(withDefault(bool(), false), 'keep the previous file as PATH.<timestamp>~'),
+};
+
+/** Argument checks shared by the text edits: regexes must compile (before any connection), and a
+ *  new line goes either after or before something. */
+export function checkTextEditArgs(a: Record<string, unknown>, path: Path, regexKeys: readonly string[]): void {
+  if (a.insertafter !== undefined && a.insertbefore !== undefined) throw new SchemaError(path, 'give insertafter or insertbefore, not both');
+  for (const k of regexKeys) {
+    const v = a[k];
+    if (typeof v !== 'string' || v === 'EOF' || v === 'BOF') continue;
+    try {
+      new RegExp(v);
+    } catch (e) {
+      throw new SchemaError([...path, k], `is not a valid regular expression: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Plan an edit of a text file's current content: a missing file is ok when removing, and is
+ *  created only when asked. */
+export function planTextEdit(path: string, now: FileState, a: { state: 'present' | 'absent'; create: boolean } & WriteOptions, edit: (text: string) => string): Plan {
+  const before = currentText(path, now);
+  if (before === undefined) {
+    if (a.state === 'absent') return { ok: `${path} does not exist` };
+    if (!a.create) throw new Error(`${path} does not exist; set create: true to create it`);
+  }
+  return planContent(path, now, edit(before ?? ''), a);
 }

@@ -17,13 +17,18 @@ export function attrChanges(path: string, now: FileState, want: Attrs): { summar
     summary.push(`mode ${cur?.mode ?? '(new)'} -> ${want.mode}`);
     steps.push(sh`chmod ${want.mode} ${path}`);
   }
-  if (want.owner && cur?.owner !== want.owner) {
+  if (want.owner && !same(want.owner, cur?.owner, cur?.uid)) {
     summary.push(`owner ${cur?.owner ?? '(new)'} -> ${want.owner}`);
     steps.push(sh`chown ${want.owner} ${path}`);
   }
-  if (want.group && cur?.group !== want.group) {
+  if (want.group && !same(want.group, cur?.group, cur?.gid)) {
     summary.push(`group ${cur?.group ?? '(new)'} -> ${want.group}`);
     steps.push(sh`chgrp ${want.group} ${path}`);
   }
   return { summary, steps };
+}
+
+/** A user or group given by name or by number. */
+function same(want: string, name: string | undefined, id: number | undefined): boolean {
+  return want === name || (id !== undefined && want === String(id));
 }

@@ -5,7 +5,7 @@ import { sh, type Script } from '../../shell/sh.js';
 import type { Fact, Plan } from '../../types.js';
 
 export const guardArgs = {
-  chdir: doc(optional(string()), 'directory to run in'),
+  chdir: doc(optional(string()), 'directory to run in (relative creates/removes paths and unless run there too)'),
   creates: doc(optional(string()), 'a path; when it exists the command is not run'),
   removes: doc(optional(string()), 'a path; when it does not exist the command is not run'),
   unless: doc(optional(string()), 'a shell probe; when it exits 0 the command is not run'),
@@ -18,11 +18,16 @@ export interface Guarded {
   unless?: string;
 }
 
+/** A guard path as the command sees it: relative to chdir, like Ansible. */
+function inDir(a: Guarded, path: string): string {
+  return a.chdir && !path.startsWith('/') ? `${a.chdir.replace(/\/+$/, '')}/${path}` : path;
+}
+
 export function guardFacts(a: Guarded): Record<string, Fact<boolean>> {
   const f: Record<string, Fact<boolean>> = {};
-  if (a.creates) f.creates = pathExistsFact(a.creates);
-  if (a.removes) f.removes = pathExistsFact(a.removes);
-  if (a.unless) f.unless = commandSucceedsFact(a.unless);
+  if (a.creates) f.creates = pathExistsFact(inDir(a, a.creates));
+  if (a.removes) f.removes = pathExistsFact(inDir(a, a.removes));
+  if (a.unless) f.unless = commandSucceedsFact(a.unless, a.chdir);
   return f;
 }
 
@@ -30,8 +35,8 @@ type GuardValues = { creates?: boolean; removes?: boolean; unless?: boolean };
 
 /** The plan of a guarded command: ok with the guard's reason, or run (unpredictable without a guard). */
 export function planCommand(a: Guarded, now: GuardValues, shown: string, run: Script): Plan {
-  if (a.creates && now.creates) return { ok: `${a.creates} exists` };
-  if (a.removes && !now.removes) return { ok: `${a.removes} does not exist` };
+  if (a.creates && now.creates) return { ok: `${inDir(a, a.creates)} exists` };
+  if (a.removes && !now.removes) return { ok: `${inDir(a, a.removes)} does not exist` };
   if (a.unless && now.unless) return { ok: 'the unless probe succeeded' };
   const guarded = Boolean(a.creates || a.removes || a.unless);
   const invalidates = Object.values(guardFacts(a)).map((f) => f.key);
@@ -39,9 +44,10 @@ export function planCommand(a: Guarded, now: GuardValues, shown: string, run: Sc
   return [{ summary: `run: ${shown}`, steps: [step], invalidates, unpredictable: !guarded || undefined }];
 }
 
+/** After the run the guard must hold, else the command did not do what its guard promised. */
 export function verifyCommand(a: Guarded, after: GuardValues): string | undefined | false {
-  if (a.creates && !after.creates) return `the command ran but ${a.creates} still does not exist`;
-  if (a.removes && after.removes) return `the command ran but ${a.removes} still exists`;
+  if (a.creates && !after.creates) return `the command ran but ${inDir(a, a.creates)} still does not exist`;
+  if (a.removes && after.removes) return `the command ran but ${inDir(a, a.removes)} still exists`;
   if (a.unless && !after.unless) return 'the command ran but the unless probe still fails';
   return a.creates || a.removes || a.unless ? undefined : false;
 }

@@ -2,23 +2,32 @@
 // order is kept and new keys are appended, so an untouched file is never reformatted.
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
 
-const isObj = (v: unknown): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v);
+export const isObj = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export function deepMerge(base: Json, patch: Record<string, unknown>): Json {
-  const out: Record<string, Json> = isObj(base) ? { ...base } : {};
+/** Set an own property even for keys such as `__proto__`, which plain assignment would not. */
+function put(o: JsonObject, k: string, v: Json): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+export function deepMerge(base: JsonObject, patch: Record<string, unknown>): JsonObject {
+  const out: JsonObject = {};
+  for (const k of Object.keys(base)) put(out, k, base[k]!);
   for (const [k, v] of Object.entries(patch)) {
-    out[k] = isObj(v) && isObj(out[k]) ? deepMerge(out[k]!, v) : (v as Json);
+    const cur = Object.hasOwn(out, k) ? out[k] : undefined;
+    put(out, k, isObj(v) && isObj(cur) ? deepMerge(cur, v) : (v as Json));
   }
   return out;
 }
 
-export function removePaths(doc: Json, paths: readonly string[]): Json {
+/** Remove dotted paths (`log-opts.max-size`); a path that is not there is not an error. */
+export function removePaths(doc: JsonObject, paths: readonly string[]): JsonObject {
   const out = structuredClone(doc);
   for (const p of paths) {
     const parts = p.split('.');
     let cur: Json | undefined = out;
-    for (const part of parts.slice(0, -1)) cur = isObj(cur) ? cur[part] : undefined;
+    for (const part of parts.slice(0, -1)) cur = isObj(cur) && Object.hasOwn(cur, part) ? cur[part] : undefined;
     if (isObj(cur)) delete cur[parts[parts.length - 1]!];
   }
   return out;
@@ -34,24 +43,38 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** Parse, or throw a message that names the path and the line. */
+/** Parse, or throw a message that names the path, the line and the column. An empty file is `{}`. */
 export function parseJsonFile(path: string, text: string): Json {
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as Json;
   } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-    throw new Error(`${path} is not valid JSON (${line ? `line ${line}: ` : ''}${msg}); fix it by hand or remove it — fleet will not overwrite it`);
+    const msg = (e as Error).message.replace(/ in JSON at position \d+.*$/, '');
+    const pos = /position (\d+)/.exec((e as Error).message);
+    const at = pos ? text.slice(0, Number(pos[1])) : text;
+    const line = at.split('\n').length;
+    const column = at.length - at.lastIndexOf('\n');
+    throw new Error(`${path} is not valid JSON (line ${line} column ${column}: ${msg}); fix it by hand or remove it — fleet will not overwrite it`);
   }
 }
 
-/** Changed keys as dotted paths, for a one-line summary. */
-export function changedKeys(before: Json, after: Json, prefix = ''): string[] {
-  if (isObj(before) && isObj(after)) {
-    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    return [...keys].flatMap((k) => (deepEqual(before[k], after[k]) ? [] : isObj(before[k]) && isObj(after[k]) ? changedKeys(before[k]!, after[k]!, `${prefix}${k}.`) : [`${prefix}${k}`]));
+/** What differs between two documents, as dotted key paths: set (new or changed) and removed. */
+export function keyChanges(before: Json, after: Json, prefix = ''): { set: string[]; removed: string[] } {
+  const out = { set: [] as string[], removed: [] as string[] };
+  if (!isObj(before) || !isObj(after)) {
+    if (!deepEqual(before, after)) out.set.push(prefix.replace(/\.$/, '') || '(document)');
+    return out;
   }
-  return deepEqual(before, after) ? [] : [prefix.replace(/\.$/, '') || '(document)'];
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const b = Object.hasOwn(before, k) ? before[k] : undefined;
+    const a = Object.hasOwn(after, k) ? after[k] : undefined;
+    if (deepEqual(b, a)) continue;
+    if (a === undefined) out.removed.push(`${prefix}${k}`);
+    else if (isObj(b) && isObj(a)) {
+      const sub = keyChanges(b, a, `${prefix}${k}.`);
+      out.set.push(...sub.set);
+      out.removed.push(...sub.removed);
+    } else out.set.push(`${prefix}${k}`);
+  }
+  return out;
 }

@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { authPlan, methodOf } from '../../src/transport/ssh-auth.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fleet-auth-'));
+const key = (name: string, pass = '') => {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', pass, '-C', '', '-f', join(dir, name)]);
+  return join(dir, name);
+};
+
+describe('authPlan', () => {
+  const plain = key('plain');
+  const locked = key('locked', 'sesame');
+  writeFileSync(join(dir, 'garbage'), 'not a key\n');
+
+  it('offers identity files in order, then the agent, then a password', () => {
+    const second = key('second');
+    const p = authPlan({ user: 'u', identityFiles: [plain, second], password: 'pw', env: { SSH_AUTH_SOCK: '/run/agent.sock' } });
+    expect(p.attempts.map((a) => a.label)).toEqual([`key ${plain}`, `key ${second}`, 'ssh-agent', 'password']);
+    expect(p.attempts.map(methodOf)).toEqual(['publickey', 'publickey', 'publickey', 'password']);
+    expect(p.attempts[2]!.auth).toMatchObject({ type: 'agent', username: 'u', agent: '/run/agent.sock' });
+    expect(p.notes).toEqual([]);
+  });
+
+  it('no agent without SSH_AUTH_SOCK, no password unless given', () => {
+    expect(authPlan({ user: 'u', identityFiles: [plain], env: {} }).attempts.map((a) => a.label)).toEqual([`key ${plain}`]);
+  });
+
+  it('skips an encrypted key without a passphrase, with a note saying how to fix it', () => {
+    const p = authPlan({ user: 'u', identityFiles: [locked], env: {} });
+    expect(p.attempts).toEqual([]);
+    expect(p.notes).toEqual([`key ${locked} skipped: it is encrypted (set FLEET_SSH_KEY_PASSPHRASE or add it to ssh-agent)`]);
+  });
+
+  it('decrypts with FLEET_SSH_KEY_PASSPHRASE, and says so when it is wrong', () => {
+    expect(authPlan({ user: 'u', identityFiles: [locked], env: { FLEET_SSH_KEY_PASSPHRASE: 'sesame' } }).attempts).toHaveLength(1);
+    expect(authPlan({ user: 'u', identityFiles: [locked], env: { FLEET_SSH_KEY_PASSPHRASE: 'wrong' } }).notes[0]).toMatch(/does not decrypt it/);
+  });
+
+  it('notes missing and unparsable files', () => {
+    const p = authPlan({ user: 'u', identityFiles: [join(dir, 'nope'), join(dir, 'garbage')], env: {} });
+    expect(p.attempts).toEqual([]);
+    expect(p.notes[0]).toBe(`key ${join(dir, 'nope')} skipped: no such file`);
+    expect(p.notes[1]).toMatch(new RegExp(`^key ${join(dir, 'garbage')} skipped: `));
+  });
+});
