@@ -1,7 +1,6 @@
 // -e key=value, -e '{"json": true}', -e @vars.yaml — as ansible-playbook takes them.
-import { parse as parseYamlText } from 'yaml';
 import { invalid } from '../errors.js';
-import { readTextFile } from '../playbook/yaml-source.js';
+import { parseYaml, readTextFile } from '../playbook/yaml-source.js';
 import type { Vars } from '../types.js';
 
 export function parseExtraVars(items: readonly string[], cwd: string): Vars {
@@ -9,7 +8,8 @@ export function parseExtraVars(items: readonly string[], cwd: string): Vars {
   for (const item of items) {
     if (item.startsWith('@')) {
       const file = item.slice(1);
-      const v = parseYamlText(readTextFile(file.startsWith('/') ? file : `${cwd}/${file}`, 'extra vars file'));
+      const path = file.startsWith('/') ? file : `${cwd}/${file}`;
+      const v: unknown = parseYaml(readTextFile(path, 'extra vars file'), path, 'extra vars file').doc.toJS();
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid(`-e ${item}: the file must hold a mapping of variables`);
       Object.assign(out, v);
     } else if (item.trim().startsWith('{')) {

@@ -7,6 +7,7 @@ import { invalid } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Vars } from '../types.js';
 import type { PlanExpectation } from './host-play.js';
+import { checkPlanShape } from './plan-shape.js';
 import type { HostReport, RunReport } from './results.js';
 
 export const PLAN_VERSION = 1;
@@ -53,12 +54,12 @@ export function readPlanFile(file: string): PlanFile {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw invalid(`cannot read plan ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw invalid(`cannot read plan ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code ? (e as Error).message : `not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`}`);
   }
   const p = raw as Partial<PlanFile>;
   if (p?.kind !== 'fleet-plan' || typeof p.version !== 'number') throw invalid(`${file} is not a fleet plan (make one with: fleet plan PLAYBOOK -o ${file})`);
   if (p.version !== PLAN_VERSION) throw invalid(`${file} is a version ${p.version} plan; this fleet reads version ${PLAN_VERSION}`);
-  if (!p.playbook?.file || !Array.isArray(p.hosts)) throw invalid(`${file} is incomplete (no playbook or hosts)`);
+  checkPlanShape(p, file);
   return p as PlanFile;
 }
 

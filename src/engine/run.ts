@@ -135,7 +135,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
       if (e instanceof TransportError) {
         r.status = 'unreachable';
         r.error = e.message;
-      } else if (e instanceof RemoteFailure) {
+      } else if (e instanceof RemoteFailure || e instanceof FleetError) {
         r.status = 'failed';
         r.error = e.message;
       } else {

@@ -6,6 +6,7 @@ import type { SourceLoc, Vars } from '../types.js';
 import { assignVars } from './build.js';
 import type { Inventory, InventoryGroup, InventoryHost, RawInventory } from './model.js';
 import { edgeKey, newGroup } from './model.js';
+import { toConnectionSpec } from './connection.js';
 
 export function resolveInventory(raw: RawInventory, file: string | undefined, extraVars: Vars = {}): Inventory {
   const groups = raw.groups;
@@ -66,6 +67,7 @@ export function resolveInventory(raw: RawInventory, file: string | undefined, ex
     vars.inventory_hostname = name;
     vars.group_names = groupNames;
     hosts.set(name, { name, vars, groups: groupNames });
+    checkConnection(vars, raw.hostLocs.get(name));
   }
   return { file, hosts, groups };
 }
@@ -92,4 +94,14 @@ function detectCycles(raw: RawInventory, where: string): void {
     state.set(name, 'done');
   };
   for (const g of raw.groups.keys()) visit(g, []);
+}
+
+/** A bad port or connection type is an input error, found at load time with the host's location;
+ *  values still to be rendered ({{ }}) are checked when the host connects. */
+function checkConnection(vars: Vars, loc: SourceLoc | undefined): void {
+  try {
+    toConnectionSpec(vars);
+  } catch (e) {
+    if (!JSON.stringify(vars).includes('{{')) throw invalid((e as Error).message, loc);
+  }
 }

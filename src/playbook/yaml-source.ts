@@ -1,6 +1,6 @@
 // YAML documents that remember where every node came from, so any later error can say file:line:col.
 import { readFileSync, statSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit, type Node, type Document } from 'yaml';
 import { invalid } from '../errors.js';
 import type { SourceLoc } from '../types.js';
 
@@ -39,6 +39,17 @@ export function parseYaml(text: string, file: string, what: string): YamlSource 
   };
   const err = doc.errors[0];
   if (err) throw invalid(`invalid YAML: ${err.message.split('\n')[0]}`, at(err.pos[0]));
+  // aliases resolve only when the document is converted; find the broken ones here, with a location
+  visit(doc, {
+    Alias(_, node) {
+      if (!node.resolve(doc)) throw invalid(`invalid YAML: alias *${node.source} has no anchor &${node.source} before it`, at(node.range?.[0] ?? 0));
+    },
+  });
+  try {
+    doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    throw invalid(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, { file, line: 1, column: 1 });
+  }
   const loc = (node: unknown): SourceLoc => {
     const range = (node as Node | undefined)?.range;
     return range ? at(range[0]) : { file, line: 1, column: 1 };
