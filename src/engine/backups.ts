@@ -20,10 +20,12 @@ fleet_record() {
 }
 fleet_backup() {
   [ -n "$FLEET_STATE" ] || return 0
+  # kept and restored by absolute path, whatever the remote working directory
+  case $1 in /*) ;; *) set -- "$PWD/$1" ;; esac
   # the first version of a path in this run is the one to restore
-  grep -qE "^(file|created) $1\\$" "$FLEET_STATE/manifest" 2>/dev/null && return 0
+  grep -qxF -e "file $1" -e "created $1" "$FLEET_STATE/manifest" 2>/dev/null && return 0
   if [ -e "$1" ] || [ -L "$1" ]; then
-    mkdir -p "$FLEET_STATE/files$(dirname "$1")" && cp -a "$1" "$FLEET_STATE/files$1" && printf 'file %s\\n' "$1" >> "$FLEET_STATE/manifest"
+    mkdir -p "$FLEET_STATE/files\${1%/*}" && cp -a "$1" "$FLEET_STATE/files$1" && printf 'file %s\\n' "$1" >> "$FLEET_STATE/manifest"
   else
     printf 'created %s\\n' "$1" >> "$FLEET_STATE/manifest"
   fi

@@ -58,11 +58,18 @@ export function join(scripts: readonly Script[], sep = '\n'): Script {
  *  Content travels base64-encoded so any bytes survive the shell. `validate` is a command from the
  *  playbook in which `%s` names the temp file (as Ansible's `validate`); it must pass before the rename. */
 export function atomicWrite(path: string, content: string | Buffer, mode?: string, validate?: string): Script {
-  const b64 = Buffer.from(content).toString('base64');
+  const b64 = Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\n');
   const check = validate ? `\n${validate.replace(/%s/g, '"$fleet_tmp"')}` : '';
-  return sh`fleet_tmp=$(mktemp ${path + '.fleet-XXXXXX'})
+  // Every process started here is paid once per host per file, so the temp name needs no mktemp:
+  // the shell's pid makes it unique on the host, noclobber (O_EXCL) refuses anything already there,
+  // and the here-document needs no printf pipeline.
+  return sh`fleet_tmp=${path}.fleet-$$
 trap 'rm -f "$fleet_tmp"' EXIT
-printf '%s' ${b64} | base64 -d > "$fleet_tmp"
+set -C
+base64 -d > "$fleet_tmp" <<'FLEET_B64'
+${raw(b64)}
+FLEET_B64
+set +C
 ${mode ? sh`chmod ${mode} "$fleet_tmp"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$fleet_tmp" && chown --reference=${path} "$fleet_tmp"; else chmod 0644 "$fleet_tmp"; fi`}${raw(check)}
 sync "$fleet_tmp" 2>/dev/null || true
 ${backup(path)}
