@@ -18,6 +18,10 @@ export function formatLoc(loc: SourceLoc | undefined): string {
   return loc ? `${loc.file}:${loc.line}:${loc.column}` : '';
 }
 
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+/** Names and values from the input can hold newlines or escapes; shown escaped, the error stays one line. */
+const oneLine = (s: string): string => s.replace(CONTROL, (c) => JSON.stringify(c).slice(1, -1));
+
 /** An error the user can act on: one line, a location when there is one, an exit code. */
 export class FleetError extends Error {
   constructor(
@@ -26,7 +30,7 @@ export class FleetError extends Error {
     readonly loc?: SourceLoc,
     options?: { cause?: unknown },
   ) {
-    super(loc ? `${formatLoc(loc)}: ${message}` : message, options);
+    super(oneLine(loc ? `${formatLoc(loc)}: ${message}` : message), options);
     this.name = 'FleetError';
   }
 }
