@@ -16,3 +16,6 @@ export { lxcApparmorTask } from './lxc_apparmor.js';
 export { dockerUserTask } from './docker_user.js';
 export { dnsCacheTask } from './dns_cache.js';
 export { dockerStorageDriverTask } from './docker_storage_driver.js';
+export { dockerDaemonTask } from './docker_daemon.js';
+export { dockerWatchdogTask } from './docker_watchdog.js';
+export { dockerPruneTask } from './docker_prune.js';

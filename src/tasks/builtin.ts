@@ -21,6 +21,9 @@ export const BUILTIN_TASKS: readonly AnyTask[] = [
   t.dockerUserTask,
   t.dnsCacheTask,
   t.dockerStorageDriverTask,
+  t.dockerDaemonTask,
+  t.dockerWatchdogTask,
+  t.dockerPruneTask,
 ] as AnyTask[];
 
 /** A fresh registry holding every built-in task type. */

@@ -1,0 +1,120 @@
+// docker_daemon: args + facts -> plan (merge keeping other keys, reload vs restart and why,
+// live-restore reloaded before a restart, flag clashes, a daemon that has not taken the file),
+// verify, and the probe parser on real output.
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../src/schema/schema.js';
+import { isOk, type Change, type Plan } from '../../src/types.js';
+import { dockerDaemonTask, wanted } from '../../src/tasks/docker_daemon.js';
+import { parseDockerDaemon, type DockerDaemonState } from '../../src/facts/docker_daemon.js';
+import type { FileState } from '../../src/facts/file.js';
+import type { ServiceState } from '../../src/facts/service.js';
+
+const file = (content?: string): FileState => (content === undefined ? { exists: false } : { exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', size: content.length, content });
+const svc = (o: Partial<ServiceState> = {}): ServiceState => ({ manager: 'systemd', exists: true, active: true, enabled: true, ...o });
+const daemon = (o: Partial<DockerDaemonState> = {}): DockerDaemonState => ({ installed: true, canValidate: false, args: ['-H', 'fd://'], running: true, liveRestore: false, loggingDriver: 'json-file', securityOptions: ['name=seccomp,profile=default'], containersRunning: 0, pid: 100, ...o });
+const facts = (o: object = {}) => ({ daemon: file('{\n  "cgroup-parent": "x"\n}\n'), dockerd: daemon(), svc: svc(), ...o });
+const args = (a: object = {}) => parseArgs(dockerDaemonTask.args, a);
+const plan = (a: object = {}, f: object = facts()) => dockerDaemonTask.plan(args(a), f as never);
+const summaries = (p: Plan) => (isOk(p) ? [`ok: ${p.ok}`] : p.map((c) => c.summary));
+const script = (c: Change) => c.steps.map((s) => s.text).join('\n');
+const HARDENED = `{\n  "cgroup-parent": "x",\n  "live-restore": true,\n  "log-driver": "json-file",\n  "log-opts": {\n    "max-size": "10m",\n    "max-file": "3"\n  }\n}\n`;
+
+describe('args', () => {
+  it('defaults: live-restore and json-file rotation, max-file as a string', () => {
+    expect(wanted(args())).toEqual({ set: { 'live-restore': true, 'log-driver': 'json-file', 'log-opts': { 'max-size': '10m', 'max-file': '3' } }, remove: [] });
+    expect(wanted(args({ logs: false, live_restore: false, no_new_privileges: true, userns_remap: 'default' }))).toEqual({ set: { 'live-restore': false, 'no-new-privileges': true, 'userns-remap': 'default' }, remove: [] });
+    expect(wanted(args({ userns_remap: false })).remove).toEqual(['userns-remap']);
+  });
+  it('refuses bad sizes and users before any connection', () => {
+    expect(() => args({ log_max_size: '10 MB' })).toThrow("argument 'log_max_size' must be a size such as 10m, 512k or 1g, got '10 MB'");
+    expect(() => args({ userns_remap: 'a b' })).toThrow(/argument 'userns_remap' must be 'default', user or user:group/);
+    expect(() => args({ log_max_file: 0 })).toThrow(/must be >= 1/);
+  });
+});
+
+describe('plan', () => {
+  it('merges keeping other keys; log-opts are not reloadable, so: reload live-restore first, then restart', () => {
+    const p = plan({}, facts({ dockerd: daemon({ containersRunning: 2 }) })) as Change[];
+    expect(summaries(p)).toEqual(['update /etc/docker/daemon.json: set live-restore, log-driver, log-opts, then restart docker: log-driver, log-opts are not reloadable; live-restore is reloaded first, so running containers survive the restart']);
+    expect(p[0]!.diff!.after).toBe(HARDENED);
+    const s = script(p[0]!);
+    expect(s.indexOf('systemctl reload docker')).toBeGreaterThan(s.indexOf('mv -f "$fleet_tmp" /etc/docker/daemon.json'));
+    expect(s.indexOf('systemctl restart docker')).toBeGreaterThan(s.indexOf('systemctl reload docker'));
+    expect(s).toContain("{{.LiveRestoreEnabled}}");
+    expect(s).not.toContain('dockerd --validate');
+    expect(p[0]!.warnings).toEqual(['log options apply to containers created from now on; existing ones keep theirs until re-created', 'this dockerd has no --validate (Docker < 23): the file is checked as JSON only, dockerd reads it when it restarts']);
+    expect(p[0]!.invalidates).toEqual(['file:/etc/docker/daemon.json', 'docker:daemon', 'service:docker']);
+  });
+  it('only live-restore changes: a reload (SIGHUP), no restart', () => {
+    const p = plan({ logs: false }, facts()) as Change[];
+    expect(summaries(p)).toEqual(['update /etc/docker/daemon.json: set live-restore, then reload docker (SIGHUP): live-restore is reloadable, running containers are untouched']);
+    expect(script(p[0]!)).toContain('systemctl reload docker');
+    expect(script(p[0]!)).not.toContain('restart');
+    // sysvinit: the signal itself
+    expect(script((plan({ logs: false }, facts({ svc: svc({ manager: 'sysv' }) })) as Change[])[0]!)).toContain('kill -HUP $(pidof dockerd)');
+  });
+  it('validates with dockerd --validate where dockerd has it', () => {
+    const p = plan({}, facts({ dockerd: daemon({ canValidate: true }) })) as Change[];
+    expect(script(p[0]!)).toMatch(/dockerd --validate --config-file "\$fleet_tmp" >\/dev\/null\n[\s\S]*mv -f "\$fleet_tmp" \/etc\/docker\/daemon.json/);
+    expect(p[0]!.warnings).toEqual(['log options apply to containers created from now on; existing ones keep theirs until re-created']);
+  });
+  it('live-restore turned off with running containers: warns they stop', () => {
+    const p = plan({ live_restore: false, no_new_privileges: true }, facts({ daemon: file(HARDENED), dockerd: daemon({ liveRestore: true, containersRunning: 3 }) })) as Change[];
+    expect(summaries(p)).toEqual(['update /etc/docker/daemon.json: set live-restore, no-new-privileges, then restart docker: no-new-privileges is not reloadable']);
+    expect(p[0]!.warnings).toContain('live-restore is off: the 3 running containers stop when docker restarts (those with a restart policy come back)');
+  });
+  it('userns-remap: restart and a warning; false removes the key', () => {
+    const p = plan({ userns_remap: 'default' }, facts({ daemon: file(HARDENED), dockerd: daemon({ liveRestore: true }) })) as Change[];
+    expect(summaries(p)).toEqual(['update /etc/docker/daemon.json: set userns-remap, then restart docker: userns-remap is not reloadable; live-restore is on, so running containers survive it']);
+    expect(p[0]!.warnings![0]).toMatch(/^userns-remap: dockerd keeps images and containers under \/var\/lib\/docker\/<uid>.<gid>/);
+    const withUserns = HARDENED.replace('"cgroup-parent": "x",', '"cgroup-parent": "x",\n  "userns-remap": "default",');
+    expect(summaries(plan({ userns_remap: false }, facts({ daemon: file(withUserns), dockerd: daemon({ liveRestore: true, securityOptions: ['name=userns'] }) })))).toEqual(['update /etc/docker/daemon.json: remove userns-remap, then restart docker: userns-remap is not reloadable; live-restore is on, so running containers survive it']);
+  });
+  it('converged: ok, says what holds; a file the daemon has not taken yet is a change', () => {
+    expect(plan({}, facts({ daemon: file(HARDENED), dockerd: daemon({ liveRestore: true }) }))).toEqual({ ok: '/etc/docker/daemon.json has live-restore on, json-file logs rotated at 10m x 3 and dockerd runs with it' });
+    // formatting is never rewritten
+    expect(isOk(plan({}, facts({ daemon: file(JSON.stringify(JSON.parse(HARDENED))), dockerd: daemon({ liveRestore: true }) })))).toBe(true);
+    const stale = plan({}, facts({ daemon: file(HARDENED), dockerd: daemon({ liveRestore: false }) })) as Change[];
+    expect(summaries(stale)).toEqual(['dockerd does not run with /etc/docker/daemon.json yet (live-restore differ in docker info): reload docker (SIGHUP): live-restore is reloadable, running containers are untouched']);
+    expect(stale[0]!.diff).toBeUndefined();
+    const journald = plan({}, facts({ daemon: file(HARDENED), dockerd: daemon({ liveRestore: true, loggingDriver: 'journald' }) })) as Change[];
+    expect(summaries(journald)[0]).toMatch(/\(log-driver differ in docker info\): restart docker: log-driver is not reloadable; live-restore is on/);
+    // a logging driver or userns given on dockerd's command line is not the file's business
+    const flags = daemon({ liveRestore: true, loggingDriver: 'journald', securityOptions: ['name=userns'], args: ['--log-driver=journald', '--userns-remap', 'default'] });
+    expect(isOk(plan({ logs: false }, facts({ daemon: file('{"live-restore": true}\n'), dockerd: flags })))).toBe(true);
+    // restart_docker false: the file is all it manages
+    expect(isOk(plan({ restart_docker: false }, facts({ daemon: file(HARDENED) })))).toBe(true);
+  });
+  it('restart_docker false or dockerd stopped: writes the file only', () => {
+    const p = plan({ restart_docker: false }) as Change[];
+    expect(script(p[0]!)).not.toMatch(/systemctl|kill/);
+    expect(p[0]!.warnings).toContain('restart_docker is false: dockerd takes the change only when reloaded or restarted (notify a handler)');
+    const stopped = plan({}, facts({ dockerd: daemon({ running: false, pid: undefined, args: [] }) })) as Change[];
+    expect(stopped[0]!.summary).toBe('update /etc/docker/daemon.json: set live-restore, log-driver, log-opts (dockerd is not running: it reads the file when it starts)');
+  });
+  it('creates a missing file; no docker: ok', () => {
+    expect(summaries(plan({ logs: false }, facts({ daemon: file() })))[0]).toMatch(/^create \/etc\/docker\/daemon.json: set live-restore, then reload/);
+    expect(plan({}, facts({ dockerd: daemon({ installed: false, running: false }) }))).toEqual({ ok: 'docker is not installed' });
+  });
+  it('refuses a key that dockerd also gets as a flag, and invalid JSON', () => {
+    expect(() => plan({}, facts({ dockerd: daemon({ args: ['-H', 'fd://', '--live-restore'] }) }))).toThrow(/dockerd runs with --live-restore on its command line and \/etc\/docker\/daemon.json would set live-restore too/);
+    expect(() => plan({}, facts({ dockerd: daemon({ args: ['--log-opt=max-size=1m'] }) }))).toThrow(/--log-opt/);
+    expect(() => plan({}, facts({ daemon: file('{"a": ') }))).toThrow(/is not valid JSON/);
+  });
+  it('verify: converged and answering', () => {
+    const a = args();
+    expect(dockerDaemonTask.verify!(a, facts({ daemon: file(HARDENED), dockerd: daemon({ liveRestore: true }) }) as never)).toBeUndefined();
+    expect(dockerDaemonTask.verify!(a, facts({ daemon: file(HARDENED), dockerd: daemon({ liveRestore: false }) }) as never)).toMatch(/dockerd does not run with/);
+  });
+});
+
+describe('probe', () => {
+  it('parses docker info, the command line and --validate', () => {
+    const argv = Buffer.from('/usr/sbin/dockerd\n-H\nfd://\n--containerd=/run/containerd/containerd.sock\n').toString('base64');
+    expect(parseDockerDaemon(`installed=1\npid=4242\nargs=${argv}\ninfo=true|json-file|2|name=seccomp,profile=default;name=userns;\n`)).toEqual({
+      installed: true, canValidate: false, args: ['-H', 'fd://', '--containerd=/run/containerd/containerd.sock'], running: true, liveRestore: true, loggingDriver: 'json-file', securityOptions: ['name=seccomp,profile=default', 'name=userns'], containersRunning: 2, pid: 4242,
+    });
+    expect(parseDockerDaemon('installed=1\nvalidate=1\n')).toMatchObject({ installed: true, canValidate: true, running: false, args: [] });
+    expect(parseDockerDaemon('')).toMatchObject({ installed: false, running: false });
+  });
+});
