@@ -14,11 +14,13 @@ export interface TaskOptions {
   notify?: string[];
   tags?: string[];
   ignoreErrors?: boolean;
+  /** hide this task's diffs, output and error detail (as `no_log: true`) */
+  noLog?: boolean;
 }
 
 /** A typed task call: `call(jsonFileTask, 'log rotation', { path: …, set: … })`. */
 export function call<A, F extends FactMap>(task: Task<A, F>, name: string, args: Partial<A> & Record<string, unknown>, opts: TaskOptions = {}): TaskCall {
-  return { name, type: task.type, args, when: opts.when, notify: opts.notify ?? [], tags: opts.tags ?? [], ignoreErrors: opts.ignoreErrors ?? false };
+  return { name, type: task.type, args, when: opts.when, notify: opts.notify ?? [], tags: opts.tags ?? [], ignoreErrors: opts.ignoreErrors ?? false, ...(opts.noLog ? { noLog: true } : {}) };
 }
 
 export interface PlayInput {

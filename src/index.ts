@@ -14,3 +14,4 @@ export { sh, raw, quote, join, atomicWrite, Script } from './shell/sh.js';
 export * as schema from './schema/schema.js';
 export { FleetError, ExitCode } from './errors.js';
 export { hostFacts, type HostFacts } from './facts/host.js';
+export { SECRET_MARKER, SECRET_NAME, NO_LOG_MARKER, registerSecret, redact, redactDeep } from './secrets/index.js';

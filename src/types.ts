@@ -89,6 +89,8 @@ export interface TaskCall {
   notify: string[];
   tags: string[];
   ignoreErrors: boolean;
+  /** no_log: its diffs, output and error detail are never shown or stored */
+  noLog?: boolean;
   /** where it was written, for messages: file:line:column */
   loc?: SourceLoc;
 }

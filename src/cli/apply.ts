@@ -15,6 +15,7 @@ import { styleFor, useColor } from '../report/style.js';
 import type { CliIO } from './io.js';
 import { writer } from './io.js';
 import { confirm } from './prompt.js';
+import { redactDeep, registerNamedSecrets } from '../secrets/registry.js';
 
 export interface ApplyFlags {
   check: boolean;
@@ -79,6 +80,7 @@ export async function applyCommand(io: CliIO, playbook: Playbook, inventory: Inv
 }
 
 export async function planCommand(io: CliIO, playbook: Playbook, inventory: Inventory, run: Omit<RunOptions, 'mode' | 'listener' | 'connections'>, o: { out: string; detailedExitcode: boolean }): Promise<number> {
+  refuseSecretExtraVars(run.extraVars ?? {});
   const style = styleFor(useColor(io.stdout));
   const out = writer(io.stdout);
   const rep = io.stdout.isTTY ? interactiveReporter(style) : undefined;
@@ -89,6 +91,15 @@ export async function planCommand(io: CliIO, playbook: Playbook, inventory: Inve
   out(recap(report, style));
   out(`plan written to ${o.out}: review it with \`fleet show ${o.out}\`, apply exactly it with \`fleet apply --plan ${o.out}\``);
   return exitCodeOf(report, o.detailedExitcode);
+}
+
+/** A plan file holds its -e variables to apply them later, and never a secret: a secret -e value
+ *  could only be stored as the marker, and applying the plan would then write the marker. Secrets in
+ *  the playbook or its vars files are fine: they are read again (!env, !file) when the plan is applied. */
+function refuseSecretExtraVars(extraVars: Record<string, unknown>): void {
+  registerNamedSecrets(extraVars);
+  const secret = Object.keys(extraVars).filter((k) => JSON.stringify(redactDeep(extraVars[k])) !== JSON.stringify(extraVars[k]));
+  if (secret.length) throw new FleetError(`-e ${secret.join(', ')}: secret values are never written to plan files; set ${secret.length === 1 ? 'it' : 'them'} in a vars file with !env or !file instead, which is read again when the plan is applied`, ExitCode.invalidInput);
 }
 
 export function showPlan(io: CliIO, file: string): number {

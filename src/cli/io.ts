@@ -1,4 +1,6 @@
 // The CLI's contact with the world, injectable so tests run the CLI in-process.
+import { redact } from '../secrets/registry.js';
+
 export interface CliIO {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
@@ -11,6 +13,7 @@ export const processIO = (): CliIO => ({ stdout: process.stdout, stderr: process
 
 export function writer(stream: NodeJS.WritableStream): (line: string) => void {
   return (line) => {
-    stream.write(`${line}\n`);
+    // every line the CLI prints passes here: secret values never reach the terminal
+    stream.write(`${redact(line)}\n`);
   };
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { runCli } from './program.js';
+import { interruptRuns } from '../engine/run.js';
 
-// SIGINT: stop taking new work; the exit code says the run was interrupted
+// SIGINT: record the run as interrupted in the journal (not left 'running'), then exit at once;
+// a remote script cut off mid-file leaves the old file in place (every write is a temp file + mv)
 process.once('SIGINT', () => {
+  interruptRuns();
   process.stderr.write('\nfleet: interrupted\n');
   process.exit(130);
 });

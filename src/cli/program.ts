@@ -16,6 +16,7 @@ import { parseExtraVars } from './extra-vars.js';
 import { processIO, type CliIO } from './io.js';
 import { askSecret } from './prompt.js';
 import { VERSION } from '../version.js';
+import { redact, registerNamedSecrets, registerSecret } from '../secrets/registry.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -40,9 +41,14 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     becomePassword,
   });
   const becomePass = async (ask: boolean): Promise<string | undefined> => {
-    if (!ask || io.env.FLEET_BECOME_PASSWORD !== undefined) return io.env.FLEET_BECOME_PASSWORD;
+    if (!ask || io.env.FLEET_BECOME_PASSWORD !== undefined) {
+      registerSecret(io.env.FLEET_BECOME_PASSWORD);
+      return io.env.FLEET_BECOME_PASSWORD;
+    }
     if (!io.stdin.isTTY) throw new FleetError('--ask-become-pass needs a terminal; set FLEET_BECOME_PASSWORD instead', ExitCode.invalidInput);
-    return askSecret('BECOME password: ', io.stdin, io.stderr);
+    const pass = await askSecret('BECOME password: ', io.stdin, io.stderr);
+    registerSecret(pass);
+    return pass;
   };
   const inventoryOf = (file: string | undefined) => (file ? loadInventory(resolve(io.cwd, file)) : defaultInventory());
   const common = (c: Command) =>
@@ -122,7 +128,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       const extraVars = parseExtraVars(o.extraVars, io.cwd);
       const inv = o.inventory ? loadInventory(resolve(io.cwd, o.inventory), { extraVars }) : defaultInventory(extraVars);
       const hosts = selectHosts(inv, o.limit ?? 'all');
-      io.stdout.write(o.list ? `${JSON.stringify(inventoryToJson(inv, hosts), null, 2)}\n` : `${hosts.join('\n')}\n`);
+      for (const h of hosts) registerNamedSecrets(inv.hosts.get(h)?.vars);
+      io.stdout.write(redact(o.list ? `${JSON.stringify(inventoryToJson(inv, hosts), null, 2)}\n` : `${hosts.join('\n')}\n`));
     });
 
   const runs = program.command('runs').description('the run journal: every plan and apply, per host outcome, backups');
@@ -196,11 +203,12 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       return e.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
     }
     if (e instanceof FleetError) {
-      io.stderr.write(`fleet: ${e.message}\n`);
-      if (debug && e.stack) io.stderr.write(`${e.stack}\n`);
+      // error messages may quote rendered values: secrets are redacted here too
+      io.stderr.write(redact(`fleet: ${e.message}\n`));
+      if (debug && e.stack) io.stderr.write(redact(`${e.stack}\n`));
       return e.code;
     }
-    io.stderr.write(`fleet: internal error: ${(e as Error).message ?? String(e)}${debug ? `\n${(e as Error).stack}` : ' (run with --debug for the stack trace)'}\n`);
+    io.stderr.write(redact(`fleet: internal error: ${(e as Error).message ?? String(e)}${debug ? `\n${(e as Error).stack}` : ' (run with --debug for the stack trace)'}\n`));
     return ExitCode.internal;
   }
 }

@@ -7,7 +7,9 @@ import { evalWhen } from '../playbook/expr.js';
 import { applyScript, gatherScript, parseFramed } from './frame.js';
 import type { Remote } from './remote.js';
 import type { PreparedTask } from './prepare.js';
+import { redactDeep } from '../secrets/registry.js';
 import type { Mode, TaskResult } from './results.js';
+import { TransportError } from '../transport/transport.js';
 
 export interface HostPlayInput {
   remote: Remote;
@@ -43,7 +45,11 @@ export interface PlanExpectation {
 
 export const hashValue = (v: unknown): string => createHash('sha256').update(JSON.stringify(v ?? null)).digest('hex').slice(0, 16);
 export const taskId = (p: PreparedTask, index: number): string => `${p.handler ? 'handler' : 'task'}#${index}:${p.call.name}`;
-export const changesKey = (changes: readonly Change[]): string => JSON.stringify(changes.map((c) => ({ summary: c.summary, diff: c.diff })));
+// stored in plan files: secrets appear only as the marker, a no_log task's changes only as a hash
+export const changesKey = (changes: readonly Change[], noLog = false): string => {
+  const shown = changes.map((c) => ({ summary: c.summary, diff: c.diff }));
+  return noLog ? hashValue(shown) : JSON.stringify(redactDeep(shown));
+};
 
 const BASE = hostFacts();
 
@@ -62,7 +68,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     input.onResult(r);
   };
   const base = (prep: PreparedTask, extra: Partial<TaskResult>): TaskResult => {
-    const r: TaskResult = { task: prep.call.name, type: prep.call.type, handler: prep.handler, status: 'ok', changes: [], loc: prep.call.loc, ...extra };
+    const r: TaskResult = { task: prep.call.name, type: prep.call.type, handler: prep.handler, status: 'ok', changes: [], loc: prep.call.loc, ...(prep.call.noLog ? { noLog: true } : {}), ...extra };
     callOf.set(r, prep.call);
     return r;
   };
@@ -98,7 +104,14 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     input.onPhase('apply');
     const blocks = planned.flatMap((p) => p.changes.map((c) => ({ steps: c.steps, continueOnError: p.prep.call.ignoreErrors })));
     const framed = applyScript(blocks, undefined, input.applyHeader);
-    const r = await remote.run(framed.script);
+    let r;
+    try {
+      r = await remote.run(framed.script);
+    } catch (e) {
+      // the connection went away mid-apply: say which tasks were in flight (any of them may have run)
+      if (!(e instanceof TransportError)) throw e;
+      throw new TransportError(e.kind, `${e.message}, while applying ${planned.map((p) => `'${p.prep.call.name}'`).join(', ')}`, { cause: e });
+    }
     const sections = parseFramed(r.stdout, framed.nonce);
     if (sections.size === 0 && r.code !== 0) throw new RemoteFailure(`apply could not start (exit ${r.code ?? r.signal}): ${r.stderr.trim() || r.stdout.trim()}`);
     let i = 0;
@@ -187,9 +200,9 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
         const plan = prep.task.plan(prep.args, valuesFor(prep.facts) as never);
         if (!usesStale) {
           const id = ids.get(prep)!;
-          changeKeys[id] = changesKey(isOk(plan) ? [] : plan);
+          changeKeys[id] = changesKey(isOk(plan) ? [] : plan, prep.call.noLog);
           const recorded = input.expect?.tasks[id];
-          if (input.expect && recorded !== undefined && recorded !== changeKeys[id]) drift.push(`task '${prep.call.name}' now plans ${isOk(plan) ? 'no change' : plan.map((c) => c.summary).join('; ')}`);
+          if (input.expect && recorded !== undefined && recorded !== changeKeys[id]) drift.push(`task '${prep.call.name}' now plans ${isOk(plan) ? 'no change' : prep.call.noLog ? 'other changes (hidden by no_log)' : plan.map((c) => c.summary).join('; ')}`);
         }
         if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined }));
         else {

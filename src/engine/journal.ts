@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { HostCounts, HostStatus, Mode } from './results.js';
 import { stateDir } from './backups.js';
+import { redactDeep } from '../secrets/registry.js';
 
 export interface JournalHost {
   host: string;
@@ -38,7 +39,7 @@ export class Journal {
   write(entry: JournalEntry): void {
     mkdirSync(this.dir, { recursive: true });
     const file = join(this.dir, `${entry.id}.json`);
-    writeFileSync(`${file}.tmp`, `${JSON.stringify(entry, null, 2)}\n`);
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(redactDeep(entry), null, 2)}\n`);
     renameSync(`${file}.tmp`, file);
   }
 

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { invalid } from '../errors.js';
 import { VERSION } from '../version.js';
+import { redactDeep } from '../secrets/registry.js';
 import type { Vars } from '../types.js';
 import type { PlanExpectation } from './host-play.js';
 import { checkPlanShape } from './plan-shape.js';
@@ -45,7 +46,7 @@ export function toPlanFile(report: RunReport, o: { inventory?: string; limit?: s
 }
 
 export function writePlanFile(file: string, plan: PlanFile): void {
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(plan, null, 2)}\n`);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(redactDeep(plan), null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
 }
 

@@ -33,6 +33,8 @@ export interface TaskResult {
   provisional?: boolean;
   /** a health gate check, run after the batch's changes */
   health?: boolean;
+  /** no_log task: diffs, output and error detail are replaced before leaving the engine */
+  noLog?: boolean;
   loc?: SourceLoc;
 }
 

@@ -11,12 +11,14 @@ import { ConnectionPool } from './connections.js';
 import { runHostPlay, RemoteFailure, type PlanExpectation } from './host-play.js';
 import { FileCache, prepareTask, resolveVars, type PreparedTask } from './prepare.js';
 import { Remote } from './remote.js';
-import { countTasks, summarize, type HostReport, type Listener, type Mode, type RollbackReport, type RunReport, type TaskResult } from './results.js';
+import { countTasks, summarize, type HostReport, type Listener, type Mode, type RollbackReport, type RunEvent, type RunReport, type TaskResult } from './results.js';
 import { backupHeader } from './backups.js';
 import { batches } from './batches.js';
 import { backupsOf, Journal, newRunId, type JournalEntry } from './journal.js';
 import { rollbackHost } from './rollback.js';
 import { resolve } from 'node:path';
+import { registerNamedSecrets } from '../secrets/registry.js';
+import { publicEvent, publicReport } from '../secrets/no-log.js';
 
 export interface RunOptions {
   mode: Mode;
@@ -62,6 +64,8 @@ export function preparePlays(playbook: Playbook, inventory: Inventory, opts: Pic
     const hosts = names.map((host) => {
       const inv = inventory.hosts.get(host)!;
       const vars = resolveVars({ ...inv.vars, ...play.vars, ...fileVars, ...opts.extraVars, inventory_hostname: host });
+      // the naming rule (db_password, api_token…), on the merged and rendered variables
+      registerNamedSecrets(vars);
       return {
         host,
         vars,
@@ -74,11 +78,23 @@ export function preparePlays(playbook: Playbook, inventory: Inventory, opts: Pic
   });
 }
 
+// runs in progress, so a SIGINT handler can record them as interrupted before the process exits
+const active = new Set<() => void>();
+let lastInterrupt = 'interrupted (SIGINT)';
+
+/** Record every run in progress as interrupted (synchronously: the caller is about to exit). */
+export function interruptRuns(reason = 'interrupted (SIGINT)'): void {
+  lastInterrupt = reason;
+  for (const f of [...active]) f();
+}
+
 export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts: RunOptions): Promise<RunReport> {
   const started = Date.now();
   const plays = preparePlays(playbook, inventory, opts);
   const pool = opts.connections ?? new ConnectionPool();
-  const emit = opts.listener ?? (() => {});
+  // the engine's only way out: listeners see no_log applied and secrets redacted (src/secrets/)
+  const listener = opts.listener;
+  const emit = (e: RunEvent) => listener?.(publicEvent(e));
   const runId = opts.runId ?? newRunId();
   const journal = opts.journal === false ? undefined : (opts.journal ?? new Journal());
   const reports = new Map<string, HostReport>();
@@ -95,6 +111,16 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   const entry: JournalEntry = { id: runId, mode: opts.mode, playbook: playbook.file, inventory: opts.inventoryFile, startedAt: new Date(started).toISOString(), state: 'running', hosts: allHosts.map((host) => ({ host, status: 'running', backups: backupsOf(runId, opts.mode) })) };
   const record = () => journal?.write({ ...entry, hosts: entry.hosts.map((h) => ({ ...h, ...(reports.has(h.host) ? { status: reports.get(h.host)!.status, counts: reports.get(h.host)!.counts, error: reports.get(h.host)!.error } : {}) })) });
   record();
+  // hosts being worked on when an interrupt lands: their remote script is cut off with the process
+  const inFlight = new Set<string>();
+  const onInterrupt = () => {
+    entry.state = 'stopped';
+    entry.stopReason = lastInterrupt;
+    entry.finishedAt = new Date().toISOString();
+    const cut = (h: string) => inFlight.has(h) || !reports.has(h);
+    journal?.write({ ...entry, hosts: entry.hosts.map((h) => (cut(h.host) ? { ...h, status: 'stopped', error: `${lastInterrupt}${inFlight.has(h.host) ? ' while running here' : ' before this host ran'}` } : { ...h, status: reports.get(h.host)!.status, counts: reports.get(h.host)!.counts, error: reports.get(h.host)!.error })) });
+  };
+  active.add(onInterrupt);
   emit({ type: 'run-start', mode: opts.mode, playbook: playbook.file, hosts: allHosts });
   const remotes = new Map<string, Remote>();
   const rollbacks: RollbackReport[] = [];
@@ -103,6 +129,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   async function onHost(play: Playbook['plays'][number], playIndex: number, hp: HostPlan, health: boolean): Promise<void> {
     const r = report(hp.host);
     const t0 = Date.now();
+    inFlight.add(hp.host);
     let partial: TaskResult[] = [];
     try {
       emit({ type: 'host-phase', host: hp.host, phase: 'connect' });
@@ -147,6 +174,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     r.execs = pool.execCount(hp.host);
     r.durationMs += Date.now() - t0;
     r.counts = countTasks(r.tasks, r.status === 'unreachable');
+    inFlight.delete(hp.host);
     emit({ type: 'host-end', host: hp.host, report: r });
   }
 
@@ -177,6 +205,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
       }
     }
   } finally {
+    active.delete(onInterrupt);
     if (!opts.connections) await pool.closeAll();
   }
   for (const host of allHosts) {
@@ -190,7 +219,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   if (rollbacks.length) entry.rollbacks = [{ at: entry.finishedAt, hosts: rollbacks.map((x) => ({ host: x.host, restored: x.restored, failed: [...x.failed, ...(x.error ? [x.error] : [])] })) }];
   record();
   emit({ type: 'run-end', report: result });
-  return result;
+  return publicReport(result);
 }
 
 function asHealth(r: TaskResult): TaskResult {

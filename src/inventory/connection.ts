@@ -44,6 +44,8 @@ export function toConnectionSpec(vars: Vars): ConnectionSpec {
   const port = num(['ansible_port', 'ansible_ssh_port', 'port'], 1, 65535, 'a port number 1-65535') ?? 22;
   if (!Number.isInteger(port)) throw bad('ansible_port', port, 'use a port number 1-65535');
   const timeout = num(['ansible_timeout', 'connect_timeout'], 0.001, 86400, 'a number of seconds');
+  const commandTimeout = num(['command_timeout'], 1, 7 * 86400, 'a number of seconds');
+  const keepalive = num(['keepalive_interval'], 1, 3600, 'a number of seconds');
   const knownHosts = list('ansible_ssh_known_hosts_file', 'known_hosts_file');
   return {
     connection: conn === 'local' ? 'local' : 'ssh',
@@ -54,6 +56,8 @@ export function toConnectionSpec(vars: Vars): ConnectionSpec {
     knownHostsFiles: knownHosts.length ? knownHosts : undefined,
     proxyJump: str('ansible_ssh_proxy_jump', 'proxy_jump'),
     connectTimeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
+    commandTimeoutMs: commandTimeout === undefined ? undefined : Math.round(commandTimeout * 1000),
+    keepaliveIntervalMs: keepalive === undefined ? undefined : Math.round(keepalive * 1000),
   };
 }
 

@@ -12,7 +12,7 @@ import { parseExpr } from './expr.js';
 import { parseYaml, readTextFile, keyNode, type YamlSource } from './yaml-source.js';
 
 const PLAY_KEYS = ['name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'tasks', 'handlers', 'gather_facts', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'health', 'rollback_on_failure'];
-const TASK_KEYS = ['name', 'when', 'notify', 'tags', 'ignore_errors', 'listen'];
+const TASK_KEYS = ['name', 'when', 'notify', 'tags', 'ignore_errors', 'listen', 'no_log'];
 
 export function loadPlaybook(file: string, registry: TaskRegistry): Playbook {
   return parsePlaybook(readTextFile(file, 'playbook'), file, registry);
@@ -120,6 +120,7 @@ function loadTask(src: YamlSource, node: unknown, registry: TaskRegistry, handle
     notify: handler ? listen : notify,
     tags: js.tags === undefined ? [] : list(js.tags, src, node, 'tags', true).map(String),
     ignoreErrors: js.ignore_errors === undefined ? false : boolean(js.ignore_errors, src, node, 'ignore_errors'),
+    ...(js.no_log !== undefined && boolean(js.no_log, src, node, 'no_log') ? { noLog: true } : {}),
     loc,
   };
 }

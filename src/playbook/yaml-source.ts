@@ -1,8 +1,11 @@
 // YAML documents that remember where every node came from, so any later error can say file:line:col.
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit, type Node, type Document } from 'yaml';
 import { invalid } from '../errors.js';
 import type { SourceLoc } from '../types.js';
+import { closest } from '../util/suggest.js';
+import { SECRET_TAGS, secretTags } from '../secrets/yaml-tags.js';
 
 const MAX_BYTES = 16 * 1024 * 1024;
 
@@ -32,13 +35,22 @@ export function readTextFile(file: string, what: string): string {
 export function parseYaml(text: string, file: string, what: string): YamlSource {
   if (text.trim() === '') throw invalid(`${what} ${file} is empty`, { file, line: 1, column: 1 });
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  // !secret, !env and !file: secret values (src/secrets/), resolved relative to this file
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2', customTags: secretTags(dirname(resolve(file))) });
   const at = (offset: number): SourceLoc => {
     const p = lines.linePos(offset);
     return { file, line: p.line, column: p.col };
   };
   const err = doc.errors[0];
-  if (err) throw invalid(`invalid YAML: ${err.message.split('\n')[0]}`, at(err.pos[0]));
+  // a failed tag (an unset !env variable, an unreadable !file) is not a syntax error: say what it is
+  if (err) throw invalid(`${err.code === 'TAG_RESOLVE_FAILED' ? '' : 'invalid YAML: '}${err.message.split('\n')[0]}`, at(err.pos[0]));
+  // an unknown tag would silently be a plain string: a typo of !secret must not publish a secret
+  const unknownTag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (unknownTag) {
+    const tag = /Unresolved tag: (\S+)/.exec(unknownTag.message)?.[1] ?? '';
+    const near = closest(tag, SECRET_TAGS);
+    throw invalid(`unknown YAML tag ${tag}${near ? ` (did you mean ${near}?)` : ''}; fleet knows ${SECRET_TAGS.join(', ')}`, at(unknownTag.pos[0]));
+  }
   // aliases resolve only when the document is converted; find the broken ones here, with a location
   visit(doc, {
     Alias(_, node) {

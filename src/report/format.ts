@@ -27,6 +27,7 @@ export function taskDetails(r: TaskResult, s: Style, diff: boolean): string[] {
     for (const w of c.warnings ?? []) out.push(s.yellow(`    warning: ${w}`));
     if (diff && c.diff) out.push(...indent(renderDiff(c.diff, s), '    '));
   }
+  if (diff && r.noLog && r.changes.length) out.push(s.dim(`    (diff hidden by no_log)`));
   if (r.status === 'failed') {
     if (r.reason) out.push(s.red(`    ${r.reason}`));
     if (r.loc) out.push(s.dim(`    at ${formatLoc(r.loc)}`));

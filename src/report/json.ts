@@ -1,11 +1,12 @@
 // The machine-readable report: every host and task outcome, with changes and diffs.
 import { writeFileSync, renameSync } from 'node:fs';
 import type { RunReport } from '../engine/results.js';
+import { publicReport } from '../secrets/no-log.js';
 
 export const REPORT_VERSION = 1;
 
 export function reportJson(report: RunReport): string {
-  return `${JSON.stringify({ version: REPORT_VERSION, ...report }, null, 2)}\n`;
+  return `${JSON.stringify({ version: REPORT_VERSION, ...publicReport(report) }, null, 2)}\n`;
 }
 
 /** Written atomically: a reader never sees half a report. */

@@ -62,11 +62,12 @@ export function atomicWrite(path: string, content: string | Buffer, mode?: strin
   const check = validate ? `\n${validate.replace(/%s/g, '"$fleet_tmp"')}` : '';
   // Every process started here is paid once per host per file, so the temp name needs no mktemp:
   // the shell's pid makes it unique on the host, noclobber (O_EXCL) refuses anything already there,
-  // and the here-document needs no printf pipeline.
+  // and the here-document needs no printf pipeline. A failed write (disk full) says so and where,
+  // rather than base64's bare "write error".
   return sh`fleet_tmp=${path}.fleet-$$
 trap 'rm -f "$fleet_tmp"' EXIT
 set -C
-base64 -d > "$fleet_tmp" <<'FLEET_B64'
+base64 -d > "$fleet_tmp" <<'FLEET_B64' || { echo "fleet: cannot write the new "${path}" (the old file is untouched); free space there: $(df -Pk "$(dirname -- "$fleet_tmp")" | awk 'NR==2 {print $4}') KiB" >&2; exit 1; }
 ${raw(b64)}
 FLEET_B64
 set +C

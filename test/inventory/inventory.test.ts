@@ -68,6 +68,12 @@ describe('inventory', () => {
     expect(toConnectionSpec({ inventory_hostname: 'x', host: 'h', user: 'u', identity_file: ['/k1', '/k2'], known_hosts_file: '/kh' })).toMatchObject({ host: 'h', user: 'u', identityFiles: ['/k1', '/k2'], knownHostsFiles: ['/kh'] });
   });
 
+  it('maps the timeouts and the keepalive interval, in seconds', () => {
+    expect(toConnectionSpec({ inventory_hostname: 'x', ansible_timeout: 5, command_timeout: '30', keepalive_interval: 2 })).toMatchObject({ connectTimeoutMs: 5000, commandTimeoutMs: 30_000, keepaliveIntervalMs: 2000 });
+    expect(() => toConnectionSpec({ inventory_hostname: 'x', command_timeout: 0 })).toThrow(/command_timeout is 0; use a number of seconds/);
+    expect(() => toConnectionSpec({ inventory_hostname: 'x', keepalive_interval: 'soon' })).toThrow(/keepalive_interval/);
+  });
+
   it('defaults to localhost over a local connection', () => {
     const inv = defaultInventory();
     expect(toConnectionSpec(inv.hosts.get('localhost')!.vars).connection).toBe('local');

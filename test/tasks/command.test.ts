@@ -78,4 +78,15 @@ describe('command', () => {
   it('a failing command fails its change', () => {
     expect(() => applyLocal(changes(commandTask.plan(args({ cmd: 'false' }), {})))).toThrow(/step failed/);
   });
+
+  it('timeout kills a command that runs too long and says so; a quick one keeps its exit code', () => {
+    const t0 = Date.now();
+    expect(() => applyLocal(changes(commandTask.plan(args({ cmd: 'sleep 30', timeout: 1 }), {})))).toThrow(/timed out after 1 s/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(() => applyLocal(changes(commandTask.plan(args({ cmd: 'false', timeout: 5 }), {})))).toThrow(/step failed/);
+    expect(() => applyLocal(changes(commandTask.plan(args({ cmd: 'true', timeout: 5 }), {})))).not.toThrow();
+    expect(() => args({ cmd: 'true', timeout: 0 })).toThrow();
+    // a chdir that fails stops the step before the command runs
+    expect(() => applyLocal(changes(commandTask.plan(args({ cmd: 'true', chdir: '/nonexistent-fleet', timeout: 5 }), {})))).toThrow(/step failed/);
+  });
 });

@@ -1,6 +1,6 @@
 // creates / removes / unless: what makes a command idempotent. Shared by `command` and `shell`.
 import { commandSucceedsFact, pathExistsFact } from '../../facts/file.js';
-import { optional, string, doc } from '../../schema/schema.js';
+import { optional, string, doc, int } from '../../schema/schema.js';
 import { sh, type Script } from '../../shell/sh.js';
 import type { Fact, Plan } from '../../types.js';
 
@@ -9,6 +9,7 @@ export const guardArgs = {
   creates: doc(optional(string()), 'a path; when it exists the command is not run'),
   removes: doc(optional(string()), 'a path; when it does not exist the command is not run'),
   unless: doc(optional(string()), 'a shell probe; when it exits 0 the command is not run'),
+  timeout: doc(optional(int({ min: 1, max: 604800 })), 'seconds; the command is killed after that long (TERM, then KILL 5 s later) and the task fails'),
 };
 
 export interface Guarded {
@@ -16,6 +17,7 @@ export interface Guarded {
   creates?: string;
   removes?: string;
   unless?: string;
+  timeout?: number;
 }
 
 /** A guard path as the command sees it: relative to chdir, like Ansible. */
@@ -40,7 +42,9 @@ export function planCommand(a: Guarded, now: GuardValues, shown: string, run: Sc
   if (a.unless && now.unless) return { ok: 'the unless probe succeeded' };
   const guarded = Boolean(a.creates || a.removes || a.unless);
   const invalidates = Object.values(guardFacts(a)).map((f) => f.key);
-  const step = a.chdir ? sh`cd ${a.chdir} && ${run}` : run;
+  // coreutils timeout: the step fails naming the limit, and the run goes on with the next host
+  const limited = a.timeout ? sh`{ fleet_rc=0; timeout -k 5 ${String(a.timeout)} ${run} || fleet_rc=$?; if [ $fleet_rc = 124 ] || [ $fleet_rc = 137 ]; then echo ${`timed out after ${a.timeout} s`}; fi; (exit $fleet_rc); }` : run;
+  const step = a.chdir ? sh`cd ${a.chdir} && ${limited}` : limited;
   return [{ summary: `run: ${shown}`, steps: [step], invalidates, unpredictable: !guarded || undefined }];
 }
 
