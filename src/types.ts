@@ -6,6 +6,9 @@ import type { Schema } from './schema/schema.js';
 export interface Fact<T> {
   key: string;
   probe: Script;
+  /** the probe never exits and keeps no shell state (cd, set, traps) that matters: it runs in the
+   *  gather shell itself, saving a fork per probe per host, which is most of a no-change run's cost */
+  inline?: boolean;
   /** stdout of the probe and its exit code; "absent" is a value, never an exception */
   parse(stdout: string, code: number): T;
   /** the part of the value a saved plan depends on (drops volatile data such as clocks);

@@ -65,9 +65,11 @@ export async function applyCommand(io: CliIO, playbook: Playbook, inventory: Inv
         return ExitCode.refused;
       }
     }
-    // 2. the rollout, on the hosts that have something to do
+    // 2. the rollout, on the hosts that have something to do, exactly as shown: a host that changed
+    //    while the question was open is refused (as a drifted saved plan), never silently re-planned
     const rep = reporter(flags.diff);
-    const report = await runPlaybook(playbook, inventory, { ...run, onlyHosts: pending.map((h) => h.host), mode: 'apply', listener: rep.listener, connections: pool });
+    const expect = new Map(pending.map((h) => [h.host, h.plans ?? {}]));
+    const report = await runPlaybook(playbook, inventory, { ...run, onlyHosts: pending.map((h) => h.host), mode: 'apply', expect, listener: rep.listener, connections: pool });
     await rep.finish(report);
     // hosts without changes (or failed in the dry run) keep their dry-run outcome in the recap
     const hosts = plan.hosts.map((h) => report.hosts.find((a) => a.host === h.host) ?? h);

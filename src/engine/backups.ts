@@ -23,9 +23,14 @@ fleet_backup() {
   # kept and restored by absolute path, whatever the remote working directory
   case $1 in /*) ;; *) set -- "$PWD/$1" ;; esac
   # the first version of a path in this run is the one to restore
-  grep -qxF -e "file $1" -e "created $1" "$FLEET_STATE/manifest" 2>/dev/null && return 0
+  # (read by the shell itself, as the directory test below: processes here are paid per file per host)
+  if [ -f "$FLEET_STATE/manifest" ]; then
+    while IFS= read -r fleet_l; do
+      case $fleet_l in "file $1" | "created $1") return 0 ;; esac
+    done < "$FLEET_STATE/manifest"
+  fi
   if [ -e "$1" ] || [ -L "$1" ]; then
-    mkdir -p "$FLEET_STATE/files\${1%/*}" && cp -a "$1" "$FLEET_STATE/files$1" && printf 'file %s\\n' "$1" >> "$FLEET_STATE/manifest"
+    { [ -d "$FLEET_STATE/files\${1%/*}" ] || mkdir -p "$FLEET_STATE/files\${1%/*}"; } && cp -a "$1" "$FLEET_STATE/files$1" && printf 'file %s\\n' "$1" >> "$FLEET_STATE/manifest"
   else
     printf 'created %s\\n' "$1" >> "$FLEET_STATE/manifest"
   fi

@@ -15,10 +15,16 @@ export interface Section {
 
 export const newNonce = (): string => `FLEET${randomBytes(8).toString('hex')}`;
 
-/** Probes: each runs in a subshell with no stdin (the script itself arrives on stdin) and no stderr. */
-export function gatherScript(probes: readonly Script[], nonce = newNonce()): Framed {
+export interface Probe {
+  probe: Script;
+  inline?: boolean;
+}
+
+/** Probes: each runs with no stdin (the script itself arrives on stdin) and no stderr; in a subshell
+ *  unless it is marked inline (a brace group with redirections forks nothing). */
+export function gatherScript(probes: readonly Probe[], nonce = newNonce()): Framed {
   const parts = probes.map(
-    (p, i) => `printf '%s\\n' '${nonce} B ${i}'\n( ${p.text}\n) </dev/null 2>/dev/null\nprintf '\\n%s %s\\n' '${nonce} E ${i}' "$?"`,
+    ({ probe, inline }, i) => `printf '%s\\n' '${nonce} B ${i}'\n${inline ? '{' : '('} ${probe.text}\n${inline ? '}' : ')'} </dev/null 2>/dev/null\nprintf '\\n%s %s\\n' '${nonce} E ${i}' "$?"`,
   );
   return { script: `${parts.join('\n')}\n`, nonce };
 }

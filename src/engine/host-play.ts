@@ -77,7 +77,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     const byKey = new Map<string, Fact<unknown>>([[BASE.key, BASE]]);
     for (const f of facts) byKey.set(f.key, f);
     const list = [...byKey.values()];
-    const framed = gatherScript(list.map((f) => f.probe));
+    const framed = gatherScript(list);
     const r = await remote.run(framed.script);
     const sections = parseFramed(r.stdout, framed.nonce);
     list.forEach((f, i) => {
@@ -100,7 +100,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
       for (const p of planned) emit(base(p.prep, { status: 'would-change', changes: p.changes.map(record), provisional: p.provisional || undefined }));
       return;
     }
-    if (drift.length) throw new DriftRefusal(`refused: the host changed since the plan (${drift.join('; ')}); nothing was changed here — make a new plan`);
+    if (drift.length) throw new DriftRefusal(`refused: the host changed since the plan (${drift.join('; ')}); nothing was changed here — plan again to review what it would do now`);
     input.onPhase('apply');
     const blocks = planned.flatMap((p) => p.changes.map((c) => ({ steps: c.steps, continueOnError: p.prep.call.ignoreErrors })));
     const framed = applyScript(blocks, undefined, input.applyHeader);

@@ -31,14 +31,20 @@ const TYPES: Record<string, 'file' | 'directory' | 'symlink'> = { 'regular file'
  *    `absent`                                   nothing there (or a dangling symlink)
  *    `stat:TYPE|MODE|OWNER|GROUP|SIZE|UID|GID`  of the path, symlinks followed
  *    `link:BASE64`                              the resolved target, when the path is a symlink
- *    `content:BASE64`                           regular files up to MAX_CONTENT */
+ *    `content:BASE64`                           regular files up to MAX_CONTENT
+ *  One stat for everything (the size test reads its output with shell patterns) and no subshell
+ *  (inline): every process here is paid per file, per host, in every gather. */
 export function fileFact(path: string): Fact<FileState> {
   return {
     key: `file:${path}`,
-    probe: sh`if [ -e ${path} ]; then
-printf 'stat:'; stat -L -c '%F|%a|%U|%G|%s|%u|%g' -- ${path}
+    inline: true,
+    probe: sh`if [ -e ${path} ] && fleet_s=$(stat -L -c '%F|%a|%U|%G|%s|%u|%g' -- ${path}); then
+echo "stat:$fleet_s"
 if [ -L ${path} ]; then printf 'link:'; readlink -f -- ${path} | base64 -w0; echo; fi
-if [ -f ${path} ] && [ "$(stat -L -c %s -- ${path})" -le ${MAX_CONTENT} ]; then printf 'content:'; base64 -w0 < ${path}; echo; fi
+case $fleet_s in 'regular file|'* | 'regular empty file|'*)
+  fleet_n=\${fleet_s#*|*|*|*|}
+  if [ "\${fleet_n%%|*}" -le ${MAX_CONTENT} ]; then printf 'content:'; base64 -w0 < ${path}; echo; fi
+esac
 else echo absent; fi`,
     parse: parseFileProbe,
   };
@@ -69,7 +75,7 @@ export function parseFileProbe(out: string): FileState {
 }
 
 export function pathExistsFact(path: string): Fact<boolean> {
-  return { key: `exists:${path}`, probe: sh`[ -e ${path} ]`, parse: (_out, code) => code === 0 };
+  return { key: `exists:${path}`, inline: true, probe: sh`[ -e ${path} ]`, parse: (_out, code) => code === 0 };
 }
 
 /** A shell probe's success, for `unless`, optionally run in a directory. The key hashes both: the
@@ -77,5 +83,5 @@ export function pathExistsFact(path: string): Fact<boolean> {
 export function commandSucceedsFact(script: string, cwd?: string): Fact<boolean> {
   const id = createHash('sha256').update(`${cwd ?? ''}\0${script}`).digest('hex').slice(0, 16);
   const run = sh`sh -c ${script} >/dev/null 2>&1 </dev/null`;
-  return { key: `succeeds:${id}`, probe: cwd ? sh`cd ${cwd} && ${run}` : run, parse: (_out, code) => code === 0 };
+  return { key: `succeeds:${id}`, probe: cwd ? sh`cd ${cwd} && ${run}` : run, inline: !cwd, parse: (_out, code) => code === 0 };
 }

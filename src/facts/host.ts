@@ -16,7 +16,7 @@ export interface HostFacts {
 
 const probe = raw(`. /etc/os-release 2>/dev/null
 echo "os_id=\${ID:-}"; echo "os_version_id=\${VERSION_ID:-}"; echo "os_codename=\${VERSION_CODENAME:-}"; echo "os_like=\${ID_LIKE:-}"
-echo "kernel=$(uname -r)"; echo "arch=$(uname -m)"; echo "user=$(id -un)"
+u=$(uname -rm); echo "kernel=\${u% *}"; echo "arch=\${u##* }"; echo "user=$(id -un)"
 c=$(systemd-detect-virt --container 2>/dev/null) || c=$(cat /run/systemd/container 2>/dev/null) || c=none
 echo "container=\${c:-none}"
 [ -d /run/systemd/system ] && echo systemd=1
@@ -30,6 +30,8 @@ true`);
 export function hostFacts(): Fact<HostFacts> {
   return {
     key: 'host:base',
+    // no exit, and the variables it sets are its own: runs without a subshell
+    inline: true,
     probe,
     parse(stdout) {
       const kv = new Map<string, string>();

@@ -71,7 +71,7 @@ base64 -d > "$fleet_tmp" <<'FLEET_B64' || { echo "fleet: cannot write the new "$
 ${raw(b64)}
 FLEET_B64
 set +C
-${mode ? sh`chmod ${mode} "$fleet_tmp"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$fleet_tmp" && chown --reference=${path} "$fleet_tmp"; else chmod 0644 "$fleet_tmp"; fi`}${raw(check)}
+${mode ? sh`chmod ${mode} "$fleet_tmp"` : sh`if [ -e ${path} ]; then cp --attributes-only --preserve=mode,ownership ${path} "$fleet_tmp"; else chmod 0644 "$fleet_tmp"; fi`}${raw(check)}
 sync "$fleet_tmp" 2>/dev/null || true
 ${backup(path)}
 mv -f "$fleet_tmp" ${path}

@@ -1,11 +1,12 @@
 // `fleet apply` end to end against real lab hosts: refuse without confirmation, check predicts,
 // apply changes exactly that, the hosts' real state is right, and a second apply changes nothing.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../support/lab.js';
-import { fleet } from '../support/cli.js';
+import { fleet, FLEET_BIN } from '../support/cli.js';
+import { spawn } from 'node:child_process';
 
 const PLAYBOOK = new URL('./fixtures/core.yaml', import.meta.url).pathname;
 type Report = { hosts: { host: string; status: string; tasks: { task: string; status: string; changes: { diff?: unknown }[] }[] }[] };
@@ -77,10 +78,28 @@ describe('fleet apply on real hosts', () => {
     expect(await sh(full, 'cat /etc/fleet-test/handler.log')).toBe('restarted\n');
   });
 
+  it('applies what the operator confirmed: a host changed while the question was open is refused, the other applies', async () => {
+    const pb = join(dir, 'confirm.yaml');
+    writeFileSync(pb, '- hosts: all\n  tasks:\n    - name: conf\n      copy: { dest: /etc/fleet-confirm.conf, content: "by fleet\\n" }\n');
+    // a real terminal (util-linux script gives fleet a pty), answered once the question is on screen
+    const child = spawn('script', ['-qfec', `${process.execPath} ${FLEET_BIN} apply ${pb} -i ${lab.inventoryPath} --json ${join(dir, 'confirm.json')}`, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const code = new Promise<number | null>((res) => child.on('close', res));
+    await expect.poll(() => out, { timeout: 30_000, interval: 100 }).toMatch(/Apply these changes to 2 hosts\? \[y\/N\]/);
+    await light.exec("printf 'by someone else\\n' > /etc/fleet-confirm.conf");
+    child.stdin.write('y\r');
+    expect(await code).toBe(2);
+    expect(out).toMatch(/the host changed since the plan \(fact file:\/etc\/fleet-confirm\.conf changed/);
+    expect(await sh(light, 'cat /etc/fleet-confirm.conf')).toBe('by someone else\n');
+    expect(await sh(full, 'cat /etc/fleet-confirm.conf')).toBe('by fleet\n');
+    const rep = readReport(join(dir, 'confirm.json'));
+    expect(rep.hosts.map((h) => [h.host, h.status]).sort()).toEqual([['full1', 'changed'], ['light1', 'failed']]);
+  });
+
   it('a host that cannot be reached does not stop the others', async () => {
     const inv = join(dir, 'with-dead.yaml');
     const text = readFileSync(lab.inventoryPath, 'utf8');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(inv, `${text}\n`.replace(/hosts:\n/, `hosts:\n    dead1: { ansible_host: 127.0.0.1, ansible_port: 1, ansible_user: root }\n`));
     const r = await fleet(['apply', PLAYBOOK, '-i', inv, '--check', '--json', join(dir, 'dead.json')]);
     expect(r.code).toBe(3);

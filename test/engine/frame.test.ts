@@ -8,7 +8,7 @@ const runSh = (script: string) => spawnSync('/bin/sh', ['-s'], { input: script, 
 describe('framing', () => {
   it('returns each probe output byte for byte with its exit code, stdin and stderr kept out', () => {
     const probes = [raw('printf "a\\nb"'), raw('printf "x\\n\\n"'), raw('echo err >&2; exit 3'), raw('cat; echo after'), sh`printf '%s' ${'FLEET B 0'}`];
-    const f = gatherScript(probes);
+    const f = gatherScript(probes.map((probe) => ({ probe })));
     const r = runSh(f.script);
     const s = parseFramed(r.stdout, f.nonce);
     expect(s.get(0)).toEqual({ out: 'a\nb', code: 0 });
@@ -17,6 +17,25 @@ describe('framing', () => {
     expect(s.get(3)).toEqual({ out: 'after\n', code: 0 });
     expect(s.get(4)).toEqual({ out: 'FLEET B 0', code: 0 });
   });
+
+  for (const shell of ['/bin/sh', 'bash']) {
+    it(`runs inline probes in the gather shell itself, stdin and stderr still kept out (${shell})`, () => {
+      const f = gatherScript([
+        { probe: raw('fleet_x=set-inline; echo err >&2; cat; printf one'), inline: true },
+        { probe: raw('echo "$fleet_x"; false'), inline: true },
+        { probe: raw('echo "$fleet_x"; exit 2') },
+        { probe: raw('echo still'), inline: true },
+      ]);
+      const r = spawnSync(shell, ['-s'], { input: f.script, encoding: 'utf8' });
+      const s = parseFramed(r.stdout, f.nonce);
+      expect(s.get(0)).toEqual({ out: 'one', code: 0 });
+      // the variable set by the first probe is seen by the next: no subshell
+      expect(s.get(1)).toEqual({ out: 'set-inline\n', code: 1 });
+      expect(s.get(2)).toEqual({ out: 'set-inline\n', code: 2 });
+      expect(s.get(3)).toEqual({ out: 'still\n', code: 0 });
+      expect(r.stderr).toBe('');
+    });
+  }
 
   it('stops the apply script at the first failing block unless it may continue', () => {
     const f = applyScript([

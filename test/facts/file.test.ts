@@ -7,19 +7,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandSucceedsFact, fileFact, parseFileProbe, pathExistsFact } from '../../src/facts/file.js';
 import type { Fact } from '../../src/types.js';
+import { gatherScript, parseFramed } from '../../src/engine/frame.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'fleet-fact-'));
 
-/** As the engine runs it: the probe inside `( … )` in a script fed to `sh -s` on stdin, followed by
- *  more script (padded past the shell's read-ahead), so a probe that reads stdin would eat the rest
- *  and the end marker would be missing. */
+/** As the engine runs it: in a gather script fed to `sh -s` on stdin (inline or in a subshell, as
+ *  the fact says), followed by more script padded past the shell's read-ahead, so a probe that read
+ *  stdin would eat the rest and the end marker would be missing. */
 function probe<T>(fact: Fact<T>): T {
-  const script = `( ${fact.probe.text}\n) >/tmp/fleet-fact-out.$$ 2>/dev/null; echo "code=$?"; cat /tmp/fleet-fact-out.$$; rm -f /tmp/fleet-fact-out.$$\n`;
-  const r = spawnSync('/bin/sh', ['-s'], { input: `${script}${'#'.repeat(200_000)}\necho END-OF-SCRIPT\n`, encoding: 'utf8' });
+  const g = gatherScript([fact]);
+  const r = spawnSync('/bin/sh', ['-s'], { input: `${g.script}${'#'.repeat(200_000)}\necho END-OF-SCRIPT\n`, encoding: 'utf8' });
   expect(r.stdout.endsWith('END-OF-SCRIPT\n')).toBe(true);
-  const body = r.stdout.slice(0, -'END-OF-SCRIPT\n'.length);
-  const nl = body.indexOf('\n');
-  return fact.parse(body.slice(nl + 1), Number(body.slice('code='.length, nl)));
+  const s = parseFramed(r.stdout, g.nonce).get(0)!;
+  return fact.parse(s.out, s.code);
 }
 
 describe('fileFact', () => {
