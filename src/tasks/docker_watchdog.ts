@@ -32,6 +32,8 @@ pid=$(systemctl show -p MainPID --value docker 2>/dev/null)
 state=$(awk '/^State:/ {print $2 $3}' /proc/"$pid"/status 2>/dev/null)
 echo "dockerd (pid $pid, state $state) did not answer docker ps within $TIMEOUT s: sending SIGUSR1 for a goroutine stack dump (/var/run/docker/goroutine-stacks-*.log)"
 kill -USR1 "$pid" 2>/dev/null || echo "cannot signal pid $pid"
+# a stopped process only takes the dump signal once continued; left stopped, the dump races the restart's SIGTERM
+case $state in T*) echo "dockerd is stopped: sending SIGCONT so it can write the dump"; kill -CONT "$pid" 2>/dev/null ;; esac
 sleep "$GRACE"
 echo "restarting docker (dockerd pid $pid)"
 if ! timeout -k 10 300 systemctl restart docker; then echo "systemctl restart docker failed"; exit 1; fi
@@ -76,6 +78,7 @@ WantedBy=timers.target
 
 export const dockerWatchdogTask = defineTask({
   type: 'docker_watchdog',
+  severity: 'medium',
   description: `A systemd timer (${NAME}.timer) that checks dockerd every interval: when \`timeout N docker ps\` fails while docker.service is active, it sends dockerd SIGUSR1 (goroutine stack dump), waits, and restarts docker, logging each step to the journal. state: absent removes it.`,
   args,
   facts: () => ({ ...timerFacts(NAME, SCRIPT), dockerd: dockerDaemonFact() }),

@@ -55,6 +55,7 @@ describe('docker_watchdog on a lab host', () => {
     expect(pidAfter).not.toBe(pid);
     const journal = await out(w, 'journalctl -u fleet-docker-watchdog.service --no-pager -o cat');
     expect(journal).toContain(`dockerd (pid ${pid}, state T(stopped)) did not answer docker ps within 3 s: sending SIGUSR1`);
+    expect(journal).toContain('dockerd is stopped: sending SIGCONT so it can write the dump');
     expect(journal).toContain(`restarting docker (dockerd pid ${pid})`);
     expect(journal).toContain(`docker answers again (dockerd pid ${pidAfter})`);
     expect(journal).toMatch(/latest stack dump: \/var\/run\/docker\/goroutine-stacks-\S+\.log/);
