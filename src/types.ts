@@ -42,8 +42,27 @@ export interface Change {
   warnings?: string[];
 }
 
-/** A no-op always says why. */
-export type Plan = { ok: string } | Change[];
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+/** One detection a task ran (`fleet audit`): found a problem, found none, or could not run here
+ *  (say why in `evidence` rather than claim ok). Reported only: a check never changes anything. */
+export interface CheckResult {
+  /** stable, e.g. 'docker-tcp-no-tls' */
+  id: string;
+  title: string;
+  status: 'ok' | 'finding' | 'could-not-check';
+  /** how bad the problem is when found */
+  severity: Severity;
+  /** what was seen on the host, one fact a line */
+  evidence: string[];
+  /** what to do about it */
+  advice?: string;
+  /** the task type (or playbook task) that fixes it, when one does */
+  fixedBy?: string;
+}
+
+/** A no-op always says why; a findings-only task reports its checks with it. */
+export type Plan = { ok: string; checks?: CheckResult[] } | Change[];
 
 export function isOk(plan: Plan): plan is { ok: string } {
   return !Array.isArray(plan);
@@ -61,6 +80,8 @@ export interface Task<A, F extends FactMap> {
   resolve?(args: A, ctx: ResolveCtx): A;
   /** declare what to read; never read it yourself */
   facts(args: A): F;
+  /** `fleet audit`: how serious the host's state is when this task would change it (default medium) */
+  severity?: Severity;
   /** pure: fixture-testable without SSH */
   plan(args: A, now: FactValues<F>): Plan;
   /** after apply, with the re-probed facts; undefined = converged. Default: plan() is { ok }.

@@ -9,9 +9,11 @@ import { loadPlaybook } from '../playbook/load.js';
 import { builtinRegistry } from '../tasks/builtin.js';
 import { taskReference } from '../tasks/reference.js';
 import { applyCommand, applyPlanCommand, planCommand, showPlan } from './apply.js';
+import { auditCommand, HARDEN_PLAYBOOK, parseSeverity } from './audit.js';
 import { readPlanFile, sha256File } from '../engine/planfile.js';
 import { existsSync } from 'node:fs';
 import { listRuns, rollbackRun, showRun } from './runs.js';
+import { trustCommand } from './trust.js';
 import { parseExtraVars } from './extra-vars.js';
 import { processIO, type CliIO } from './io.js';
 import { askSecret } from './prompt.js';
@@ -109,6 +111,27 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       code = await planCommand(io, loadPlaybook(resolve(io.cwd, file), registry), inventory, runOptions(o, registry, extraVars, await becomePass(o.askBecomePass)), { out: resolve(io.cwd, o.out), detailedExitcode: o.detailedExitcode });
     });
 
+  common(
+    program
+      .command('audit')
+      .description('run every detection across the fleet without changing anything: findings-only checks (playbooks/audit.yaml) and harden.yaml in check mode, as a host × problem table'),
+  )
+    .option('--json', 'print every host and check (ok, finding, could-not-check, unreachable) as JSON instead of the table', false)
+    .option('--html <file>', 'also write a self-contained HTML report')
+    .option('--fixes <playbook>', 'remediation playbook played in check mode; its would-change tasks are problems it fixes (repeatable; default playbooks/harden.yaml)', collect, [])
+    .option('--no-fixes', 'only the findings-only checks')
+    .addOption(new Option('--fail-on <severity>', `exit ${ExitCode.changes} when a problem this severe or worse is found`).argParser(parseSeverity))
+    .option('-v, --verbose', 'print the evidence under each problem', false)
+    .action(async (o) => {
+      const registry = builtinRegistry();
+      const extraVars = parseExtraVars(o.extraVars, io.cwd);
+      const inventory = inventoryOf(o.inventory);
+      if (o.limit) warnUnmatched(io, inventory, o.limit);
+      // commander: --fixes collects into an array, --no-fixes sets it to false
+      const fixes = o.fixes === false ? [] : o.fixes.length ? o.fixes : [HARDEN_PLAYBOOK];
+      code = await auditCommand(io, inventory, runOptions(o, registry, extraVars, await becomePass(o.askBecomePass)), { json: o.json, html: o.html, fixes, failOn: o.failOn, verbose: o.verbose });
+    });
+
   program
     .command('show')
     .description('print a saved plan readably')
@@ -130,6 +153,21 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       const hosts = selectHosts(inv, o.limit ?? 'all');
       for (const h of hosts) registerNamedSecrets(inv.hosts.get(h)?.vars);
       io.stdout.write(redact(o.list ? `${JSON.stringify(inventoryToJson(inv, hosts), null, 2)}\n` : `${hosts.join('\n')}\n`));
+    });
+
+  program
+    .command('trust')
+    .description("show each host's SSH host key fingerprint and record new ones in known_hosts after confirmation; changed keys are refused")
+    .requiredOption('-i, --inventory <file>', 'inventory (Ansible YAML or INI)')
+    .option('-l, --limit <pattern>', 'only hosts matching the pattern')
+    .option('-y, --yes', 'record without asking (required without a terminal)', false)
+    .option('--known-hosts <file>', "record here instead of each host's first known_hosts file")
+    .option('--hash', 'write hashed host names, as ssh-keygen -H', false)
+    .addOption(new Option('-f, --forks <n>', 'hosts contacted at once').default(20).argParser((v) => positiveInt(v, '--forks')))
+    .action(async (o) => {
+      const inventory = inventoryOf(o.inventory);
+      if (o.limit) warnUnmatched(io, inventory, o.limit);
+      code = await trustCommand(io, inventory, { limit: o.limit, yes: o.yes, knownHosts: o.knownHosts, hash: o.hash, forks: o.forks });
     });
 
   const runs = program.command('runs').description('the run journal: every plan and apply, per host outcome, backups');

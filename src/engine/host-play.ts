@@ -204,7 +204,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
           const recorded = input.expect?.tasks[id];
           if (input.expect && recorded !== undefined && recorded !== changeKeys[id]) drift.push(`task '${prep.call.name}' now plans ${isOk(plan) ? 'no change' : prep.call.noLog ? 'other changes (hidden by no_log)' : plan.map((c) => c.summary).join('; ')}`);
         }
-        if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined }));
+        if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined, ...(plan.checks ? { checks: plan.checks } : {}) }));
         else {
           window.push({ prep, changes: plan, provisional: usesStale && mode === 'check' });
           for (const c of plan) {

@@ -1,5 +1,5 @@
 // What a run produced, per host and per task. Reporters and the JSON report read only these.
-import type { FileDiff, SourceLoc } from '../types.js';
+import type { CheckResult, FileDiff, SourceLoc } from '../types.js';
 
 export type Mode = 'check' | 'apply';
 
@@ -33,6 +33,8 @@ export interface TaskResult {
   provisional?: boolean;
   /** a health gate check, run after the batch's changes */
   health?: boolean;
+  /** the detections a findings-only task ran (status stays ok: nothing is changed) */
+  checks?: CheckResult[];
   /** no_log task: diffs, output and error detail are replaced before leaving the engine */
   noLog?: boolean;
   loc?: SourceLoc;

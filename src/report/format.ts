@@ -28,6 +28,10 @@ export function taskDetails(r: TaskResult, s: Style, diff: boolean): string[] {
     if (diff && c.diff) out.push(...indent(renderDiff(c.diff, s), '    '));
   }
   if (diff && r.noLog && r.changes.length) out.push(s.dim(`    (diff hidden by no_log)`));
+  for (const c of r.checks ?? []) {
+    if (c.status === 'finding') out.push(`    ${(c.severity === 'critical' || c.severity === 'high' ? s.red : s.yellow)(c.severity)} ${c.id}: ${c.evidence.join('; ')}`);
+    else if (c.status === 'could-not-check') out.push(s.dim(`    could not check ${c.id}: ${c.evidence.join('; ')}`));
+  }
   if (r.status === 'failed') {
     if (r.reason) out.push(s.red(`    ${r.reason}`));
     if (r.loc) out.push(s.dim(`    at ${formatLoc(r.loc)}`));

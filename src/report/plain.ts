@@ -21,7 +21,8 @@ export function plainReporter(o: PlainOptions): Reporter {
           break;
         case 'task': {
           const r = e.result;
-          if (!o.verbose && (r.status === 'ok' || r.status === 'skipped')) break;
+          // a findings-only task is ok (it changes nothing) but what it found is news
+          if (!o.verbose && (r.status === 'ok' || r.status === 'skipped') && !r.checks?.some((c) => c.status === 'finding')) break;
           o.write(taskLine(e.host, r, o.style));
           for (const l of taskDetails(r, o.style, o.diff)) o.write(l);
           break;

@@ -14,6 +14,8 @@ export function hideNoLog(r: TaskResult): TaskResult {
     reason: r.status === 'skipped' || r.reason === undefined ? r.reason : NO_LOG_MARKER,
     output: r.output === undefined ? undefined : NO_LOG_MARKER,
     changes: r.changes.map((c) => ({ summary: NO_LOG_MARKER, ...(c.unpredictable ? { unpredictable: true } : {}) })),
+    // a check's status and meaning stay; what it saw on the host may quote values
+    ...(r.checks ? { checks: r.checks.map((c) => ({ ...c, evidence: c.evidence.length ? [NO_LOG_MARKER] : [] })) } : {}),
   };
 }
 

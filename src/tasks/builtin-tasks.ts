@@ -19,3 +19,7 @@ export { dockerStorageDriverTask } from './docker_storage_driver.js';
 export { dockerDaemonTask } from './docker_daemon.js';
 export { dockerWatchdogTask } from './docker_watchdog.js';
 export { dockerPruneTask } from './docker_prune.js';
+export { dockerSocketTlsTask } from './docker_socket_tls.js';
+export { dockerContainersTask } from './docker_containers.js';
+export { kernelLogTask } from './kernel_log.js';
+export { dockerVersionsTask } from './docker_versions.js';

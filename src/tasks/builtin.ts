@@ -2,7 +2,8 @@ import type { AnyTask } from '../types.js';
 import * as t from './builtin-tasks.js';
 import { TaskRegistry } from './registry.js';
 
-/** In reference order: commands, files, packages and services, then the remediations. */
+/** In reference order: commands, files, packages and services, the remediations, then the
+ *  findings-only checks of `fleet audit`. */
 export const BUILTIN_TASKS: readonly AnyTask[] = [
   t.commandTask,
   t.shellTask,
@@ -24,6 +25,10 @@ export const BUILTIN_TASKS: readonly AnyTask[] = [
   t.dockerDaemonTask,
   t.dockerWatchdogTask,
   t.dockerPruneTask,
+  t.dockerSocketTlsTask,
+  t.dockerContainersTask,
+  t.kernelLogTask,
+  t.dockerVersionsTask,
 ] as AnyTask[];
 
 /** A fresh registry holding every built-in task type. */

@@ -17,6 +17,7 @@ const prefPath = (pkg: string) => `/etc/apt/preferences.d/fleet-${pkg}.pref`;
 
 export const containerdPinTask = defineTask({
   type: 'containerd_pin',
+  severity: 'high',
   description: 'Pin (apt preferences, priority >= 1000) and hold containerd.io — or runc where Docker comes from the distribution — at a known-good version, downgrading only when allowed; state absent lifts the pin. Restart containerd and docker with handlers.',
   args: object(
     {

@@ -105,6 +105,7 @@ function plan(a: Args, now: Now): Plan {
 
 export const dnsCacheTask = defineTask({
   type: 'dns_cache',
+  severity: 'low',
   description: 'A local dnsmasq cache on 127.0.0.1 and docker0 (never 0.0.0.0, so no clash with systemd-resolved), the host resolver pointed at it with single-request-reopen, and daemon.json dns/dns-opts so containers use it too.',
   args,
   facts,

@@ -154,6 +154,7 @@ function plan(a: Args, now: Now): Plan {
 
 export const dockerDaemonTask = defineTask({
   type: 'docker_daemon',
+  severity: 'medium',
   description: 'Daemon hardening in /etc/docker/daemon.json — live-restore, json-file log rotation, no-new-privileges, userns-remap — merged keeping every other key, checked with dockerd --validate where it exists, then a reload (SIGHUP) when every changed key is reloadable, else a restart; verified with docker info.',
   args,
   facts,

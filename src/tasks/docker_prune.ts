@@ -89,6 +89,7 @@ const facts = () => ({ ...timerFacts(NAME, SCRIPT), dockerd: dockerDaemonFact(),
 
 export const dockerPruneTask = defineTask({
   type: 'docker_prune',
+  severity: 'low',
   description: `A systemd timer (${NAME}.timer) running \`docker system prune -f --filter until=168h\` (age and schedule configurable; volumes only when asked); check mode shows what docker system df says is reclaimable now. state: absent removes it.`,
   args,
   facts,

@@ -25,6 +25,7 @@ const isTarget = (driver: string, want: string) => driver === want || (want === 
 
 export const dockerStorageDriverTask = defineTask({
   type: 'docker_storage_driver',
+  severity: 'high',
   description: 'Switch dockerd to overlay2 (from aufs, devicemapper or vfs): preflight kernel and d_type, refuse when old images or containers would be hidden unless migrate: save-load or force, merge storage-driver into daemon.json keeping every other key, restart, verify.',
   args: object({
     driver: doc(withDefault(oneOf(['overlay2']), 'overlay2'), 'the storage driver to run'),

@@ -69,6 +69,7 @@ type Now = FactValues<ReturnType<typeof facts>>;
 
 export const dockerUserTask = defineTask({
   type: 'docker_user',
+  severity: 'high',
   description: "Firewall for published container ports (which bypass ufw/firewalld): DOCKER-USER rules compiled from a policy — replies first, then allowed sources and ports, then drop on the external interface — for iptables and ip6tables, re-applied by a systemd unit after docker starts.",
   args,
   facts,

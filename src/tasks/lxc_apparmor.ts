@@ -20,6 +20,7 @@ const UNCONFINED_WHY = 'lxc.apparmor.profile: unconfined removes all AppArmor me
 
 export const lxcApparmorTask = defineTask({
   type: 'lxc_apparmor',
+  severity: 'high',
   description: 'Let Docker run inside LXC guests after the Nov 2025 runc release: narrow the LXC AppArmor rule on plain LXC hosts (validated with apparmor_parser), or upgrade lxc-pve on Proxmox and restart nesting guests one at a time.',
   args: object({
     min_lxc_pve: doc(withDefault(string(), '6.0.5-2'), 'Proxmox: the first lxc-pve that does not restrict /proc and /sys for nesting guests'),

@@ -2,9 +2,9 @@
 // (|1|salt|hash), @revoked and @cert-authority. Verification is strict and pure: unknown and
 // changed keys are refused with their fingerprints, a revoked key always.
 //
-// @cert-authority lines are parsed but cannot vouch for a host: ssh2 negotiates only plain host
-// key algorithms, never *-cert-v01@openssh.com, so a server cannot show a certificate. A host
-// trusted only through a CA is therefore refused (fail closed) with a note saying so.
+// @cert-authority lines are honoured by host-check.ts, not here: ssh2 cannot negotiate
+// *-cert-v01@openssh.com, so the host's certificate is fetched apart and checked against the key
+// the host proved it holds (host-cert.ts). This file only decides about plain keys.
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { globMatch, listMatches } from './host-pattern.js';
@@ -68,42 +68,61 @@ export function entryMatches(e: KnownHostEntry, name: string): boolean {
   return listMatches(e.patterns, name, patternMatches);
 }
 
-export type Verdict = { ok: true } | { ok: false; kind: 'unknown' | 'changed' | 'revoked'; message: string };
+export type Verdict = { ok: true } | { ok: false; kind: 'unknown' | 'changed' | 'revoked' | 'certificate'; message: string };
+
+/** What known_hosts says about one key a host offered; `entry` is the line that decided. */
+export type KeyStatus =
+  | { status: 'known'; entry: KnownHostEntry }
+  | { status: 'revoked'; entry: KnownHostEntry }
+  | { status: 'changed'; entry: KnownHostEntry }
+  | { status: 'unknown'; otherTypes: string[] };
 
 /**
- * Decide about the key a host offered. `addTo` is the known_hosts file named in the fix.
- * A host listed only with keys of other types is "unknown" for this type (as OpenSSH), not changed.
+ * A revoked key is refused even when also listed. "changed": a line for this name holds another
+ * key of the same type. A host listed only with keys of other types is "unknown" for this type
+ * (as OpenSSH), not changed.
  */
+export function classifyHostKey(entries: readonly KnownHostEntry[], host: string, port: number, keyBlob: Buffer): KeyStatus {
+  const name = hostKeyName(host, port);
+  const revoked = entries.find((e) => e.marker === '@revoked' && e.key.equals(keyBlob));
+  if (revoked) return { status: 'revoked', entry: revoked };
+  const mine = entries.filter((e) => !e.marker && entryMatches(e, name));
+  const same = mine.find((e) => e.key.equals(keyBlob));
+  if (same) return { status: 'known', entry: same };
+  const type = keyTypeOf(keyBlob);
+  const changed = mine.find((e) => e.keyType === type);
+  if (changed) return { status: 'changed', entry: changed };
+  return { status: 'unknown', otherTypes: [...new Set(mine.map((e) => e.keyType))] };
+}
+
+/** Decide about the key a host offered. `addTo` is the known_hosts file named in the fix. */
 export function verifyHostKey(entries: readonly KnownHostEntry[], host: string, port: number, keyBlob: Buffer, addTo = '~/.ssh/known_hosts'): Verdict {
   const name = hostKeyName(host, port);
   const type = keyTypeOf(keyBlob);
   const fp = fingerprint(keyBlob);
-  const revoked = entries.find((e) => e.marker === '@revoked' && e.key.equals(keyBlob));
-  if (revoked) {
-    return { ok: false, kind: 'revoked', message: `host key of ${name} (${type} ${fp}) is marked @revoked in ${revoked.file}:${revoked.line}; refusing to connect` };
+  const s = classifyHostKey(entries, host, port, keyBlob);
+  if (s.status === 'known') return { ok: true };
+  if (s.status === 'revoked') {
+    return { ok: false, kind: 'revoked', message: `host key of ${name} (${type} ${fp}) is marked @revoked in ${s.entry.file}:${s.entry.line}; refusing to connect` };
   }
-  const mine = entries.filter((e) => !e.marker && entryMatches(e, name));
-  if (mine.some((e) => e.key.equals(keyBlob))) return { ok: true };
-  const sameType = mine.find((e) => e.keyType === type);
-  if (sameType) {
+  if (s.status === 'changed') {
     return {
       ok: false,
       kind: 'changed',
-      message: `HOST KEY CHANGED for ${name}: ${sameType.file}:${sameType.line} has ${type} ${fingerprint(sameType.key)}, the host offered ${fp}. This may be an attack or a reinstalled host; verify the new key out of band, then replace that line.`,
+      message: `HOST KEY CHANGED for ${name}: ${s.entry.file}:${s.entry.line} has ${type} ${fingerprint(s.entry.key)}, the host offered ${fp}. This may be an attack or a reinstalled host; verify the new key out of band, then remove the old line with: ssh-keygen -R '${name}' -f ${s.entry.file}`,
     };
   }
-  const notes: string[] = [];
-  const otherTypes = [...new Set(mine.map((e) => e.keyType))];
-  if (otherTypes.length) notes.push(`known_hosts lists only ${otherTypes.join(', ')} keys for it`);
-  if (entries.some((e) => e.marker === '@cert-authority' && entryMatches(e, name))) {
-    notes.push('a @cert-authority line matches it, but host certificates are not supported (ssh2 cannot negotiate them), so list the host key itself');
-  }
+  const note = s.otherTypes.length ? ` (known_hosts lists only ${s.otherTypes.join(', ')} keys for it)` : '';
   return {
     ok: false,
     kind: 'unknown',
-    message: `unknown host key for ${name}: ${type} ${fp}${notes.length ? ` (${notes.join('; ')})` : ''}; verify it out of band, then add it with: ssh-keyscan -p ${port} ${host} >> ${addTo}`,
+    message: `unknown host key for ${name}: ${type} ${fp}${note}; verify it out of band, then record it with \`fleet trust\` or: ssh-keyscan -p ${port} ${host} >> ${addTo}`,
   };
 }
+
+/** Is some @cert-authority line meant for this host? */
+export const hasCertAuthority = (entries: readonly KnownHostEntry[], host: string, port: number): boolean =>
+  entries.some((e) => e.marker === '@cert-authority' && entryMatches(e, hostKeyName(host, port)));
 
 /**
  * Host key algorithms to offer, those known for this host first: a host listed with only its RSA

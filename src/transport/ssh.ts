@@ -1,11 +1,12 @@
 // SSH on ssh2: one persistent connection per host over a socket we own (TCP_NODELAY: Nagle costs
-// ~40 ms per exec otherwise), keepalives, connect and command timeouts, strict host keys, keys
-// from files or the agent, ~/.ssh/config and ProxyJump (each jump's forwarded stream is the next
-// hop's socket).
+// ~40 ms per exec otherwise), keepalives, connect and command timeouts, strict host keys (plain,
+// or a host certificate checked by host-check.ts), keys from files or the agent, ~/.ssh/config and
+// ProxyJump (each jump's forwarded stream is the next hop's socket).
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type Client as SshClient, type ConnectConfig } from 'ssh2';
-import { loadKnownHosts, preferredHostKeyAlgorithms, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
+import { checkHostKey } from './host-check.js';
+import { loadKnownHosts, preferredHostKeyAlgorithms, type KnownHostEntry } from './known-hosts.js';
 import { authPlan, methodOf } from './ssh-auth.js';
 import { resolveConnection, type Hop, type ResolvedConnection } from './ssh-config.js';
 import { TransportError, type ConnectionSpec, type ExecOptions, type ExecResult, type Transport } from './transport.js';
@@ -76,23 +77,35 @@ export class SshTransport implements Transport {
     return this.pending;
   }
 
-  private async open(): Promise<Live> {
-    if (this.resolved instanceof TransportError) throw this.resolved;
-    const hops = [...this.resolved.jumps, this.resolved.target];
+  /** Authenticated connections through every jump host, then a socket to the target. */
+  private async reach(r: ResolvedConnection): Promise<{ jumps: SshClient[]; sock: Duplex }> {
+    const timeoutMs = this.spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const jumps: SshClient[] = [];
-    let via: SshClient | undefined;
     try {
-      for (const hop of hops) {
-        const timeoutMs = this.spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      for (const hop of r.jumps) {
+        const via = jumps.at(-1);
         const sock = via ? await forward(via, hop, timeoutMs) : await tcp(hop, timeoutMs);
-        if (via) jumps.push(via);
-        via = await this.handshake(hop, sock, via !== undefined);
+        jumps.push(await this.handshake(hop, sock, via !== undefined));
       }
+      const via = jumps.at(-1);
+      return { jumps, sock: via ? await forward(via, r.target, timeoutMs) : await tcp(r.target, timeoutMs) };
     } catch (e) {
       for (const j of jumps) j.end();
       throw e;
     }
-    const live: Live = { client: via!, jumps, closed: false };
+  }
+
+  private async open(): Promise<Live> {
+    if (this.resolved instanceof TransportError) throw this.resolved;
+    const { jumps, sock } = await this.reach(this.resolved);
+    let client: SshClient;
+    try {
+      client = await this.handshake(this.resolved.target, sock, jumps.length > 0);
+    } catch (e) {
+      for (const j of jumps) j.end();
+      throw e;
+    }
+    const live: Live = { client, jumps, closed: false };
     live.client.on('error', (e: Error) => (live.lastError = e));
     live.client.on('close', () => {
       live.closed = true;
@@ -116,14 +129,17 @@ export class SshTransport implements Transport {
       const client = new Client();
       let hostKeyError: string | undefined;
       let ready = false;
+      // set once the handshake failed or timed out: a late host key verdict must not touch it
+      let gone = false;
       client.once('ready', () => {
         ready = true;
         resolve(client);
       });
+      client.once('close', () => (gone = true));
       // `on`, not `once`: a second error (socket error, then timeout) must not go unhandled
       client.on('error', (err: Error & { level?: string }) => {
         if (ready) return; // the live connection's own listener (open()) takes over
-
+        gone = true;
         client.end();
         sock.destroy();
         if (hostKeyError) return reject(new TransportError('hostkey', hostKeyError, { cause: err }));
@@ -142,10 +158,14 @@ export class SshTransport implements Transport {
         keepaliveInterval: this.spec.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
         keepaliveCountMax: KEEPALIVE_COUNT_MAX,
         algorithms: { serverHostKey: preferredHostKeyAlgorithms(known, hop.host, hop.port, HOST_KEY_ALGORITHMS) as never },
-        hostVerifier: (key: Buffer) => {
-          const v = verifyHostKey(known, hop.host, hop.port, key, hop.knownHostsFiles[0]);
-          if (!v.ok) hostKeyError = v.message;
-          return v.ok;
+        // the callback form: a certificate check fetches the certificate first (async)
+        hostVerifier: (key: Buffer, done: (ok: boolean) => void) => {
+          checkHostKey({ entries: known, host: hop.host, port: hop.port, key, addTo: hop.knownHostsFiles[0], timeoutMs })
+            .catch((e: unknown) => ({ ok: false as const, kind: 'certificate' as const, message: `${hopName(hop)}: host key check failed: ${(e as Error).message}` }))
+            .then((v) => {
+              if (!v.ok) hostKeyError = v.message;
+              if (!gone) done(v.ok);
+            });
         },
         authHandler: (left, _partial, next) => {
           // skip what the server no longer accepts (null: the first call, before it said)
@@ -158,6 +178,25 @@ export class SshTransport implements Transport {
       };
       client.connect(config);
     });
+  }
+
+  /**
+   * The key the target host offers, for `fleet trust`. Jump hosts must already be trusted. The
+   * target's key exchange completes (so the host proved it holds the key), then fleet hangs up
+   * without authenticating. `alsoKnown`: more known_hosts files whose key types to prefer.
+   */
+  async probeHostKey(alsoKnown: readonly string[] = []): Promise<{ hop: Hop; key: Buffer }> {
+    if (this.resolved instanceof TransportError) throw this.resolved;
+    const target = this.resolved.target;
+    const known = loadKnownHosts([...target.knownHostsFiles, ...alsoKnown]);
+    const { jumps, sock } = await this.reach(this.resolved);
+    const timeoutMs = this.spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    try {
+      const key = await captureHostKey(target, sock, preferredHostKeyAlgorithms(known, target.host, target.port, HOST_KEY_ALGORITHMS), timeoutMs, jumps.length > 0);
+      return { hop: target, key };
+    } finally {
+      for (const j of jumps) j.end();
+    }
   }
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -237,6 +276,40 @@ export class SshTransport implements Transport {
     });
     for (const j of live.jumps) j.end();
   }
+}
+
+/** Key exchange with any host key accepted, then no authentication at all: resolves the key. */
+function captureHostKey(hop: Hop, sock: Duplex, algorithms: string[], timeoutMs: number, viaJump: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let key: Buffer | undefined;
+    const done = (f: () => void) => {
+      client.removeAllListeners('ready');
+      client.on('error', () => {}); // late errors after we hung up
+      client.end();
+      sock.destroy();
+      f();
+    };
+    client.once('ready', () => done(() => (key ? resolve(key) : reject(new TransportError('hostkey', `${hopName(hop)}: no host key seen`)))));
+    client.on('error', (err: Error & { level?: string }) => {
+      // authHandler said "nothing to try": by then the key exchange, signature included, is done
+      if (err.level === 'client-authentication' && key) return done(() => resolve(key!));
+      const through = viaJump ? ' (through ProxyJump)' : '';
+      const why = err.level === 'client-timeout' ? `no SSH handshake within ${secs(timeoutMs)}` : err.message;
+      done(() => reject(new TransportError('unreachable', `${hopName(hop)}${through}: ${why}`, { cause: err })));
+    });
+    client.connect({
+      sock: sock as ConnectConfig['sock'],
+      username: hop.user,
+      readyTimeout: timeoutMs,
+      algorithms: { serverHostKey: algorithms as never },
+      hostVerifier: (k: Buffer) => {
+        key = Buffer.from(k);
+        return true;
+      },
+      authHandler: (_left, _partial, next) => next(false as never),
+    });
+  });
 }
 
 /** No session channel could be opened: the command never started. */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, keyTypeOf, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey } from '../../src/transport/known-hosts.js';
+import { classifyHostKey, fingerprint, hasCertAuthority, keyTypeOf, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey } from '../../src/transport/known-hosts.js';
 
 function keypair(type = 'ed25519'): { blob: Buffer; line: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-kh-'));
@@ -105,10 +105,25 @@ describe('known_hosts', () => {
     expect(!v.ok && v.message).toContain('ssh-keyscan -p 22 h >> /my/known_hosts');
   });
 
-  it('@cert-authority lines never vouch for a host (not supported: fail closed, with a note)', () => {
-    const v = verifyHostKey(parseKnownHosts(`@cert-authority *.lab ${type} ${key}\n`, 'kh'), 'x.lab', 22, a.blob);
-    expect(v).toMatchObject({ ok: false, kind: 'unknown' });
-    expect(!v.ok && v.message).toMatch(/certificates are not supported/);
+  it('a @cert-authority line never vouches for a plain key by itself (host-check.ts fetches the certificate)', () => {
+    const e = parseKnownHosts(`@cert-authority *.lab ${type} ${key}\n`, 'kh');
+    expect(verifyHostKey(e, 'x.lab', 22, a.blob)).toMatchObject({ ok: false, kind: 'unknown' });
+    expect(hasCertAuthority(e, 'x.lab', 22)).toBe(true);
+    expect(hasCertAuthority(e, 'x.other', 22)).toBe(false);
+  });
+
+  it('classifies a key as known, changed, revoked or unknown, naming the deciding line', () => {
+    const e = parseKnownHosts(`# c\nh ${type} ${key}\n@revoked * ${b.line}\n`, '/kh');
+    expect(classifyHostKey(e, 'h', 22, a.blob)).toMatchObject({ status: 'known', entry: { line: 2 } });
+    expect(classifyHostKey(e, 'h', 22, b.blob)).toMatchObject({ status: 'revoked', entry: { line: 3 } });
+    const c = keypair();
+    expect(classifyHostKey(e, 'h', 22, c.blob)).toMatchObject({ status: 'changed', entry: { file: '/kh', line: 2 } });
+    expect(classifyHostKey(e, 'h', 2222, c.blob)).toEqual({ status: 'unknown', otherTypes: [] });
+  });
+
+  it('tells how to remove the old line of a changed key', () => {
+    const v = verifyHostKey(parseKnownHosts(`[h]:2222 ${type} ${key}\n`, '/kh'), 'h', 2222, b.blob);
+    expect(!v.ok && v.message).toContain("ssh-keygen -R '[h]:2222' -f /kh");
   });
 
   it('skips malformed lines and lines whose type disagrees with the key', () => {

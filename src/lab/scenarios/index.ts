@@ -9,10 +9,13 @@ import { proxmoxHost } from './proxmox-host.js';
 import { publishedPort } from './published-port.js';
 import type { Scenario } from './types.js';
 import { vfsDriver } from './vfs-driver.js';
+import { dockerTcp } from './docker-tcp.js';
+import { dockerTlsWeakClient } from './docker-tls-weak-client.js';
+import { oomKilled, rootLatest, socketMount } from './problem-containers.js';
 
-export const SCENARIOS: Scenario[] = [vfsDriver, containerdRepo, lxcGuest, lxcApparmorHost, proxmoxHost, publishedPort, dnsUpstream, noDnsCache];
+export const SCENARIOS: Scenario[] = [vfsDriver, containerdRepo, lxcGuest, lxcApparmorHost, proxmoxHost, publishedPort, dnsUpstream, noDnsCache, dockerTcp, dockerTlsWeakClient, socketMount, rootLatest, oomKilled];
 
-export type ScenarioName = 'vfs-driver' | 'containerd-repo' | 'lxc-guest' | 'lxc-apparmor-host' | 'proxmox-host' | 'published-port' | 'dns-upstream' | 'no-dns-cache';
+export type ScenarioName = 'vfs-driver' | 'containerd-repo' | 'lxc-guest' | 'lxc-apparmor-host' | 'proxmox-host' | 'published-port' | 'dns-upstream' | 'no-dns-cache' | 'docker-tcp' | 'docker-tls-weak-client' | 'socket-mount' | 'root-latest' | 'oom-killed';
 
 export function scenario(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);
