@@ -1,15 +1,17 @@
-// npm run bench [-- --hosts 50 --runs 3 --tasks 20] [-- --series]
+// npm run bench [-- --hosts 50 --runs 3 --tasks 20] [-- --series] [-- --profile]
 // fleet vs ansible-playbook vs the SSH floor, on the same lab hosts in the same run. Medians of
 // alternating runs; results in bench/results.json (and bench/series.* with --series).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import ssh2 from 'ssh2';
 import { startLab } from '../dist/lab/lab.js';
 import { fleetPlaybook, ansiblePlaybook } from './playbooks.mjs';
 import { writeSeries } from './series.mjs';
+import { profile } from './profile.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const root = new URL('..', import.meta.url).pathname;
@@ -70,12 +72,13 @@ export async function setup(hosts, tasks) {
   return { lab, dir };
 }
 
-export async function fleetRun(dir, lab, round, extra = []) {
+export async function fleetRun(dir, lab, round, extra = [], nodeFlags = []) {
   const rss = join(dir, 'rss');
   rmSync(rss, { force: true });
-  const r = await timed(process.execPath, ['--require', join(here, 'rss.cjs'), join(root, 'dist/cli/main.js'), 'apply', join(dir, 'fleet.yaml'), '-i', lab.inventoryPath, '--yes', '--forks', String(FORKS), '-e', `round=${round}`, '-e', `mode=${round % 2 ? '0755' : '0750'}`, ...extra], { FLEET_BENCH_RSS: rss, FLEET_JOURNAL_DIR: join(dir, 'journal') });
+  const r = await timed(process.execPath, [...nodeFlags, '--require', join(here, 'rss.cjs'), join(root, 'dist/cli/main.js'), 'apply', join(dir, 'fleet.yaml'), '-i', lab.inventoryPath, '--yes', '--forks', String(FORKS), '-e', `round=${round}`, '-e', `mode=${round % 2 ? '0755' : '0750'}`, ...extra], { FLEET_BENCH_RSS: rss, FLEET_JOURNAL_DIR: join(dir, 'journal') });
   if (r.code !== 0) throw new Error(`fleet failed (${r.code}): ${r.out.slice(-2000)}`);
-  return { s: r.s, rss: existsSync(rss) ? Number(readFileSync(rss, 'utf8')) : NaN, out: r.out };
+  const u = existsSync(rss) ? JSON.parse(readFileSync(rss, 'utf8')) : { rss_mb: NaN, cpu_s: NaN };
+  return { s: r.s, rss: u.rss_mb, cpu: u.cpu_s, out: r.out };
 }
 
 async function ansibleRun(dir, round, extra = []) {
@@ -143,5 +146,9 @@ async function compare() {
   console.log('written: bench/results.json');
 }
 
-if (process.argv.includes('--series')) await writeSeries({ setup, fleetRun, log, here });
+const main = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (!main) {
+  // imported (bench/profile.mjs, experiments): helpers only
+} else if (process.argv.includes('--series')) await writeSeries({ setup, fleetRun, log, here, only: process.argv.includes('--only-tasks') ? 'tasks' : undefined });
+else if (process.argv.includes('--profile')) await profile({ setup, fleetRun, floor, log, hosts: arg('hosts', 50), tasks: arg('tasks', 20) });
 else await compare();

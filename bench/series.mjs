@@ -5,19 +5,8 @@ import { join } from 'node:path';
 import { writeFileSync as write } from 'node:fs';
 import { fleetPlaybook } from './playbooks.mjs';
 
-export async function writeSeries({ setup, fleetRun, log, here }) {
-  const byHosts = [];
-  for (const n of [10, 50, 100, 200, 500]) {
-    const { lab, dir } = await setup(n, 20);
-    try {
-      const a = await fleetRun(dir, lab, 1);
-      const b = await fleetRun(dir, lab, 1);
-      byHosts.push({ hosts: n, tasks: 20, apply_s: a.s, noop_s: b.s, peak_rss_mb: Math.round(Math.max(a.rss, b.rss)) });
-      log(`series: ${n} hosts: apply ${a.s.toFixed(2)} s, no-op ${b.s.toFixed(2)} s, ${Math.round(a.rss)} MB`);
-    } finally {
-      await lab.stop();
-    }
-  }
+/** `only: 'tasks'` measures the task series alone and writes nothing (a quick look). */
+export async function writeSeries({ setup, fleetRun, log, here, only }) {
   const byTasks = [];
   const { lab, dir } = await setup(50, 5);
   try {
@@ -25,15 +14,28 @@ export async function writeSeries({ setup, fleetRun, log, here }) {
       write(join(dir, 'fleet.yaml'), fleetPlaybook(t));
       const a = await fleetRun(dir, lab, t);
       const b = await fleetRun(dir, lab, t);
-      byTasks.push({ hosts: 50, tasks: t, apply_s: a.s, noop_s: b.s, peak_rss_mb: Math.round(Math.max(a.rss, b.rss)) });
-      log(`series: 50 hosts, ${t} tasks: apply ${a.s.toFixed(2)} s, no-op ${b.s.toFixed(2)} s`);
+      byTasks.push({ hosts: 50, tasks: t, apply_s: a.s, noop_s: b.s, apply_cpu_s: a.cpu, noop_cpu_s: b.cpu, peak_rss_mb: Math.round(Math.max(a.rss, b.rss)) });
+      log(`series: 50 hosts, ${t} tasks: apply ${a.s.toFixed(2)} s (controller CPU ${a.cpu.toFixed(2)} s), no-op ${b.s.toFixed(2)} s (CPU ${b.cpu.toFixed(2)} s)`);
     }
   } finally {
     await lab.stop();
   }
+  if (only === 'tasks') return;
+  const byHosts = [];
+  for (const n of [10, 50, 100, 200, 500]) {
+    const { lab, dir } = await setup(n, 20);
+    try {
+      const a = await fleetRun(dir, lab, 1);
+      const b = await fleetRun(dir, lab, 1);
+      byHosts.push({ hosts: n, tasks: 20, apply_s: a.s, noop_s: b.s, apply_cpu_s: a.cpu, noop_cpu_s: b.cpu, peak_rss_mb: Math.round(Math.max(a.rss, b.rss)) });
+      log(`series: ${n} hosts: apply ${a.s.toFixed(2)} s, no-op ${b.s.toFixed(2)} s, ${Math.round(a.rss)} MB`);
+    } finally {
+      await lab.stop();
+    }
+  }
   writeFileSync(join(here, 'series.json'), `${JSON.stringify({ byHosts, byTasks, at: new Date().toISOString() }, null, 2)}\n`);
-  const t = (rows) => rows.map((r) => `| ${r.hosts} | ${r.tasks} | ${r.apply_s.toFixed(2)} | ${r.noop_s.toFixed(2)} | ${r.peak_rss_mb} |`).join('\n');
-  writeFileSync(join(here, 'series.md'), `| hosts | tasks | apply s | no-change s | peak RSS MB |\n|---|---|---|---|---|\n${t(byHosts)}\n${t(byTasks)}\n\n80 vs 5 tasks at 50 hosts: +${(((byTasks[2].apply_s / byTasks[0].apply_s) - 1) * 100).toFixed(0)}% wall time (apply), +${(((byTasks[2].noop_s / byTasks[0].noop_s) - 1) * 100).toFixed(0)}% (no change)\n`);
+  const t = (rows) => rows.map((r) => `| ${r.hosts} | ${r.tasks} | ${r.apply_s.toFixed(2)} | ${r.noop_s.toFixed(2)} | ${r.apply_cpu_s.toFixed(2)} | ${r.noop_cpu_s.toFixed(2)} | ${r.peak_rss_mb} |`).join('\n');
+  writeFileSync(join(here, 'series.md'), `| hosts | tasks | apply s | no-change s | apply controller CPU s | no-change controller CPU s | peak RSS MB |\n|---|---|---|---|---|---|---|\n${t(byHosts)}\n${t(byTasks)}\n\n80 vs 5 tasks at 50 hosts: +${(((byTasks[2].apply_s / byTasks[0].apply_s) - 1) * 100).toFixed(0)}% wall time (apply), +${(((byTasks[2].noop_s / byTasks[0].noop_s) - 1) * 100).toFixed(0)}% (no change); controller CPU +${(((byTasks[2].apply_cpu_s / byTasks[0].apply_cpu_s) - 1) * 100).toFixed(0)}% (apply), +${(((byTasks[2].noop_cpu_s / byTasks[0].noop_cpu_s) - 1) * 100).toFixed(0)}% (no change)\n`);
   writeFileSync(join(here, 'scaling.svg'), svg(byHosts));
   console.log(`series written: bench/series.md, bench/series.json, bench/scaling.svg`);
 }

@@ -1,10 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyHostKey, fingerprint, hasCertAuthority, keyTypeOf, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey } from '../../src/transport/known-hosts.js';
+import { classifyHostKey, fingerprint, hasCertAuthority, keyTypeOf, loadKnownHosts, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey } from '../../src/transport/known-hosts.js';
 
 function keypair(type = 'ed25519'): { blob: Buffer; line: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-kh-'));
@@ -29,6 +29,17 @@ describe('known_hosts', () => {
     expect(verifyHostKey(e, 'x.lab', 22, a.blob)).toEqual({ ok: true });
     expect(verifyHostKey(e, '10.0.0.6', 2222, a.blob)).toEqual({ ok: true });
     expect(verifyHostKey(e, '10.0.0.6', 22, a.blob).ok).toBe(false);
+  });
+
+  it('reads a file once for every connection, and again once it changed', () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'fleet-kh-')), 'known_hosts');
+    writeFileSync(f, `web1 ${type} ${key}\n`);
+    const first = loadKnownHosts([f]);
+    // the same parsed entries, not a copy per host (a copy per host grew with hosts²)
+    expect(loadKnownHosts([f])[0]).toBe(first[0]);
+    appendFileSync(f, `web2 ${type} ${key}\n`);
+    expect(loadKnownHosts([f]).map((e) => e.patterns)).toEqual([['web1'], ['web2']]);
+    expect(loadKnownHosts([`${f}.missing`])).toEqual([]);
   });
 
   it('accepts a hashed entry', () => {
