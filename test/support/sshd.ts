@@ -122,3 +122,11 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     },
   };
 }
+
+/** A target sshd and a jump host that accepts the target's client key and logs forwarded
+ *  connections (debug level), so a test can see the hop. */
+export async function startSshdWithJump(): Promise<{ sshd: Sshd; jump: Sshd }> {
+  const sshd = await startSshd();
+  const jump = await startSshd({ authorizedKey: readFileSync(`${sshd.clientKeyPath}.pub`, 'utf8'), extraConfig: 'LogLevel DEBUG1' });
+  return { sshd, jump };
+}

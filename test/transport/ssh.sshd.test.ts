@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fingerprint } from '../../src/transport/known-hosts.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { TransportError, type ConnectionSpec } from '../../src/transport/transport.js';
-import { keygen, sshdMissing, startSshd, type Sshd } from '../support/sshd.js';
+import { keygen, sshdMissing, startSshdWithJump, type Sshd } from '../support/sshd.js';
 
 if (sshdMissing) console.warn(`skipping the real-sshd transport tests: ${sshdMissing}`);
 
@@ -34,9 +34,7 @@ describe.skipIf(sshdMissing)('ssh transport against a real sshd', () => {
 
   beforeAll(async () => {
     delete process.env.SSH_AUTH_SOCK; // the tests control exactly which credentials exist
-    sshd = await startSshd();
-    // the jump host logs forwarded connections (debug level) so the test can see the hop
-    jump = await startSshd({ authorizedKey: readFileSync(`${sshd.clientKeyPath}.pub`, 'utf8'), extraConfig: 'LogLevel DEBUG1' });
+    ({ sshd, jump } = await startSshdWithJump());
   }, 30_000);
   afterAll(async () => {
     await sshd?.stop();

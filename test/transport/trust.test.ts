@@ -13,7 +13,7 @@ import { fingerprint, parseKnownHosts, verifyHostKey } from '../../src/transport
 import { SshTransport } from '../../src/transport/ssh.js';
 import { classifyTrust, linesToRecord, scanHostKeys } from '../../src/transport/trust.js';
 import { TransportError, type ConnectionSpec } from '../../src/transport/transport.js';
-import { keygen, sshdMissing, startSshd, type Sshd } from '../support/sshd.js';
+import { keygen, sshdMissing, startSshdWithJump, type Sshd } from '../support/sshd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-trust-'));
 let n = 0;
@@ -110,9 +110,7 @@ describe.skipIf(sshdMissing)('trust: fetching a host key from a real sshd', () =
   let sshd: Sshd;
   let jump: Sshd;
   beforeAll(async () => {
-    sshd = await startSshd();
-    // the jump host logs forwarded connections (debug level) so the test can see the hop
-    jump = await startSshd({ authorizedKey: readFileSync(`${sshd.clientKeyPath}.pub`, 'utf8'), extraConfig: 'LogLevel DEBUG1' });
+    ({ sshd, jump } = await startSshdWithJump());
   }, 30_000);
   afterAll(async () => {
     await sshd?.stop();
