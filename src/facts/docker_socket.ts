@@ -82,3 +82,62 @@ export function parseDockerSocket(out: string): DockerSocketState {
     now: Number(get('now') ?? 0),
   };
 }
+
+/** The TLS material an enforcing docker_socket_tls is told to use, checked before dockerd gets it:
+ *  what exists, the chain (`openssl verify`), and whether the key is the certificate's. */
+export interface TlsFilesState {
+  openssl: boolean;
+  /** role -> `stat` of the file ('600 root'), absent when it is not a regular file */
+  files: Partial<Record<'ca' | 'cert' | 'key', { mode: string; owner: string }>>;
+  /** `openssl verify -CAfile CA CERT` passed; its last line when it did not */
+  verified: boolean;
+  verifyOutput: string;
+  /** the key's public key is the certificate's (an encrypted key never matches: dockerd cannot read it) */
+  keyMatches: boolean;
+}
+
+export interface TlsPaths {
+  cacert: string;
+  cert: string;
+  key: string;
+}
+
+/** undefined paths (not enforcing TLS): a probe that reads nothing. */
+export function dockerTlsFilesFact(p: TlsPaths | undefined): Fact<TlsFilesState | undefined> {
+  if (!p) return { key: 'docker:tls-files:none', inline: true, probe: sh`:`, parse: () => undefined };
+  const id = createHash('sha256').update(JSON.stringify([p.cacert, p.cert, p.key])).digest('hex').slice(0, 12);
+  return {
+    key: `docker:tls-files:${id}`,
+    probe: sh`for r in ca cert key; do
+  case $r in ca) f=${p.cacert} ;; cert) f=${p.cert} ;; key) f=${p.key} ;; esac
+  [ -f "$f" ] && echo "file=$r $(stat -L -c '%a %U' "$f")"
+done
+command -v openssl >/dev/null || exit 0
+echo openssl=1
+v=$(openssl verify -CAfile ${p.cacert} ${p.cert} 2>&1) && echo verified=1
+printf 'verify=%s\\n' "$(printf '%s' "$v" | base64 -w0)"
+# the public key of both, PEM: equal only when the key belongs to the certificate (-passin: never prompt)
+c=$(openssl x509 -in ${p.cert} -noout -pubkey 2>/dev/null)
+k=$(openssl pkey -in ${p.key} -passin pass: -pubout 2>/dev/null)
+[ -n "$c" ] && [ "$c" = "$k" ] && echo keymatch=1
+true`,
+    parse: parseTlsFiles,
+  };
+}
+
+export function parseTlsFiles(out: string): TlsFilesState {
+  const lines = out.split('\n');
+  const get = (k: string) => lines.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);
+  const files: TlsFilesState['files'] = {};
+  for (const l of lines.filter((x) => x.startsWith('file='))) {
+    const [role = '', mode = '', owner = ''] = l.slice(5).split(' ');
+    if (role === 'ca' || role === 'cert' || role === 'key') files[role] = { mode, owner };
+  }
+  return {
+    openssl: get('openssl') === '1',
+    files,
+    verified: get('verified') === '1',
+    verifyOutput: b64(get('verify')) ?? '',
+    keyMatches: get('keymatch') === '1',
+  };
+}

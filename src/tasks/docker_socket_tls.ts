@@ -1,18 +1,41 @@
-// Findings only (REMEDIATIONS §6): the daemon socket on TCP. A TCP socket without --tlsverify is
-// root for anyone who reaches it; with TLS, the CA, server and client certificates are checked
-// (expiry, the server's SAN, and client certificates without the clientAuth extended key usage —
-// Go accepts a certificate without any EKU for every purpose). Changes nothing.
-import { defineTask, type CheckResult } from '../types.js';
-import { doc, int, list, object, string, withDefault } from '../schema/schema.js';
+// The daemon socket on TCP (REMEDIATIONS §6). A TCP socket without --tlsverify is root for anyone
+// who reaches it; with TLS, the CA, server and client certificates are checked (expiry, the
+// server's SAN, and client certificates without the clientAuth extended key usage — Go accepts a
+// certificate without any EKU for every purpose). By default findings only (`tcp: report`, what
+// audit.yaml plays); `tcp: tls` and `tcp: off` enforce (lib/docker-socket-enforce.ts).
+import { defineTask, type CheckResult, type Plan } from '../types.js';
+import { doc, int, list, object, oneOf, optional, SchemaError, string, withDefault, bool } from '../schema/schema.js';
 import { dockerDaemonFact } from '../facts/docker_daemon.js';
-import { dockerSocketFact, type CertFile, type DockerSocketState } from '../facts/docker_socket.js';
+import { dockerSocketFact, dockerTlsFilesFact, type CertFile, type DockerSocketState } from '../facts/docker_socket.js';
 import { CLIENT_AUTH } from '../facts/x509.js';
+import { fileFact } from '../facts/file.js';
+import { serviceFact } from '../facts/service.js';
 import { dockerdConfig, tcpEndpoints, type DockerdConfig } from './lib/dockerd-config.js';
+import { DEFAULTS, DROPIN } from './lib/dockerd-sockets.js';
 import { allOk, reportChecks, result, type CheckDef } from './lib/checks.js';
+import { enforcePlan, type Now } from './lib/docker-socket-enforce.js';
+
+const LISTEN = /^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
 
 const args = object({
+  tcp: doc(withDefault(oneOf(['report', 'tls', 'off']), 'report'), "report: findings only, changes nothing; tls: dockerd listens on TCP only at `listen`, with tlsverify and the given certificates; off: no TCP listener, the unix socket only"),
+  listen: doc(withDefault(list(string(), { acceptSingle: true }), ['tcp://0.0.0.0:2376']), 'tcp: tls — the TCP addresses dockerd listens on (tcp://ADDRESS:PORT); every other TCP listener is removed'),
+  cacert: doc(optional(string()), 'tcp: tls — the CA certificate on the host that client certificates must chain to (required with tls)'),
+  cert: doc(optional(string()), 'tcp: tls — the server certificate on the host (SANs; serverAuth if it has an EKU; required with tls)'),
+  key: doc(optional(string()), "tcp: tls — the server certificate's private key on the host (required with tls)"),
+  restart_docker: doc(withDefault(bool(), true), 'tcp: tls/off — restart dockerd when its sockets change (hosts and TLS are not reloadable) and verify it; false: leave it to a handler'),
   expiry_days: doc(withDefault(int({ min: 0, max: 3650 }), 30), 'a certificate expiring within this many days is a finding'),
   client_certs: doc(withDefault(list(string(), { acceptSingle: true }), []), "more client certificate paths to check (the CA's directory and root's ~/.docker are always read)"),
+}, (a, path) => {
+  const files = (['cacert', 'cert', 'key'] as const).filter((k) => a[k] !== undefined);
+  if (a.tcp === 'tls') {
+    for (const k of ['cacert', 'cert', 'key'] as const) if (!a[k]?.startsWith('/')) throw new SchemaError([...path, k], a[k] === undefined ? 'is required with tcp: tls (fleet does not make certificates: name the files on the host)' : `must be an absolute path, got '${a[k]}'`);
+    if (!a.listen.length) throw new SchemaError([...path, 'listen'], 'needs at least one tcp://ADDRESS:PORT with tcp: tls (or use tcp: off)');
+    for (const [i, l] of a.listen.entries()) {
+      const m = LISTEN.exec(l);
+      if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new SchemaError([...path, 'listen', i], `must be tcp://ADDRESS:PORT, got '${l}'`);
+    }
+  } else if (files.length) throw new SchemaError([...path, files[0]!], `is used only with tcp: tls (tcp is ${a.tcp})`);
 });
 type Args = ReturnType<typeof args.parse>;
 
@@ -37,7 +60,7 @@ function tcpCheck(c: DockerdConfig, now: DockerSocketState): CheckResult {
   return result(CHECKS.tcp, 'finding', [...where, why], eps.every((e) => e.loopback) ? { severity: 'high' } : {});
 }
 
-function tlsChecks(a: Args, c: DockerdConfig, now: DockerSocketState): CheckResult[] {
+function tlsChecks(a: Pick<Args, 'expiry_days'>, c: DockerdConfig, now: DockerSocketState): CheckResult[] {
   if (!c.tls) return TLS.map((d) => result(d, 'ok', ['dockerd does not use TLS: no certificates to check']));
   if (!now.openssl) return TLS.map((d) => result(d, 'could-not-check', ['openssl is not installed on the host (fleet installs nothing to look)']));
   const byPath = (p?: string) => now.certs.find((x) => x.path === p);
@@ -74,15 +97,43 @@ function tlsChecks(a: Args, c: DockerdConfig, now: DockerSocketState): CheckResu
   return [expiry, san, eku];
 }
 
+const facts = (a: Args) => ({
+  // enforcing TLS: the named CA and server certificate are read too (and client certificates next to the CA)
+  socket: dockerSocketFact(a.tcp === 'tls' ? [...a.client_certs, a.cacert!, a.cert!] : a.client_certs),
+  dockerd: dockerDaemonFact(),
+  daemon: fileFact('/etc/docker/daemon.json'),
+  defaults: fileFact(DEFAULTS),
+  dropin: fileFact(DROPIN),
+  svc: serviceFact('docker'),
+  tlsFiles: dockerTlsFilesFact(a.tcp === 'tls' ? { cacert: a.cacert!, cert: a.cert!, key: a.key! } : undefined),
+});
+
+/** The checks as the host is now; with `tcp: tls`, certificates judged against the CA it is told to use. */
+export function currentChecks(a: Args, now: Pick<Now, 'socket' | 'dockerd'>): CheckResult[] {
+  const c = dockerdConfig({ daemonJson: now.socket.daemonJson, args: now.dockerd.args, unit: now.socket.unit, defaults: now.socket.defaults });
+  const tlsc = a.tcp === 'tls' ? { ...c, tls: true, tlsverify: true, cacert: a.cacert, cert: a.cert } : c;
+  return [tcpCheck(c, now.socket), ...tlsChecks(a, tlsc, now.socket)];
+}
+
+function plan(a: Args, now: Now): Plan {
+  if (!now.socket.installed) return allOk('docker is not installed', Object.values(CHECKS));
+  if (a.tcp === 'report') return reportChecks(currentChecks(a, now));
+  return enforcePlan(a, now, { keys: Object.values(facts(a)).map((f) => f.key), checks: currentChecks(a, now) });
+}
+
 export const dockerSocketTlsTask = defineTask({
   type: 'docker_socket_tls',
-  description: 'Findings only: dockerd on a TCP socket without --tlsverify (daemon.json hosts, the unit\'s -H flags, ss -ltnp), and with TLS its CA, server and client certificates (expiry, server SAN, client certificates without clientAuth) read with openssl on the host. Changes nothing.',
+  description: 'dockerd on a TCP socket without --tlsverify (daemon.json hosts, the unit\'s -H flags, ss -ltnp), and with TLS its CA, server and client certificates (expiry, server SAN, client certificates without clientAuth) read with openssl on the host. tcp: report (default) changes nothing; tcp: tls makes dockerd listen on TCP only with tlsverify and certificates already on the host (checked first); tcp: off leaves the unix socket only.',
   severity: 'critical',
   args,
-  facts: (a: Args) => ({ socket: dockerSocketFact(a.client_certs), dockerd: dockerDaemonFact() }),
-  plan(a, { socket, dockerd }) {
-    if (!socket.installed) return allOk('docker is not installed', Object.values(CHECKS));
-    const c = dockerdConfig({ daemonJson: socket.daemonJson, args: dockerd.args, unit: socket.unit, defaults: socket.defaults });
-    return reportChecks([tcpCheck(c, socket), ...tlsChecks(a, c, socket)]);
+  facts,
+  plan,
+  verify(a, after) {
+    if (a.tcp === 'report') return undefined;
+    const again = plan(a, after);
+    if (Array.isArray(again)) return again.map((c) => c.summary).join('; ');
+    // answers on the unix socket (docker info, no DOCKER_HOST), where systemd says it should run
+    if (a.restart_docker && after.dockerd.installed && after.svc.active && !after.dockerd.running) return 'dockerd does not answer on /var/run/docker.sock';
+    return undefined;
   },
 });

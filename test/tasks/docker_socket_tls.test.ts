@@ -15,8 +15,10 @@ const cert = (path: string, file: string) => ({ path, ...parseX509Text(fx(file))
 const NOW = Date.UTC(2026, 10, 24) / 1000; // the fixtures were made on 2026-11-23
 const socket = (o: Partial<DockerSocketState> = {}): DockerSocketState => ({ installed: true, ss: true, listeners: [], openssl: true, certs: [], now: NOW, ...o });
 const dockerd = (args: string[]): DockerDaemonState => ({ installed: true, canValidate: false, args, running: true, liveRestore: false, loggingDriver: 'json-file', securityOptions: [], containersRunning: 0 });
+// the facts only the enforcing modes read: as on a host with nothing of fleet's
+const rest = { daemon: { exists: false }, defaults: { exists: false }, dropin: { exists: false }, svc: { manager: 'systemd', exists: true, active: true }, tlsFiles: undefined } as const;
 const checks = (s: DockerSocketState, args: string[], a: object = {}): CheckResult[] => {
-  const p = dockerSocketTlsTask.plan(parseArgs(dockerSocketTlsTask.args, a), { socket: s, dockerd: dockerd(args) });
+  const p = dockerSocketTlsTask.plan(parseArgs(dockerSocketTlsTask.args, a), { socket: s, dockerd: dockerd(args), ...rest });
   if (!isOk(p)) throw new Error('a findings task planned a change');
   return p.checks!;
 };
@@ -65,7 +67,7 @@ describe('docker_socket_tls', () => {
     expect(byId(checks(socket({ daemonJson: TLS_JSON, certs: [] }), []))['docker-tls-client-eku']).toMatchObject({ status: 'could-not-check', evidence: ['CA certificate /etc/docker/tls/ca.pem is missing or not a certificate'] });
   });
   it('docker not installed: ok for every check', () => {
-    const p = dockerSocketTlsTask.plan(parseArgs(dockerSocketTlsTask.args, {}), { socket: socket({ installed: false }), dockerd: { ...dockerd([]), installed: false } });
+    const p = dockerSocketTlsTask.plan(parseArgs(dockerSocketTlsTask.args, {}), { socket: socket({ installed: false }), dockerd: { ...dockerd([]), installed: false }, ...rest });
     expect(p).toMatchObject({ ok: 'no findings' });
   });
   it('parses its probe output', () => {

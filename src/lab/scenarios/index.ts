@@ -11,11 +11,12 @@ import type { Scenario } from './types.js';
 import { vfsDriver } from './vfs-driver.js';
 import { dockerTcp } from './docker-tcp.js';
 import { dockerTlsWeakClient } from './docker-tls-weak-client.js';
+import { dockerTlsCerts } from './docker-tls-certs.js';
 import { oomKilled, rootLatest, socketMount } from './problem-containers.js';
 
-export const SCENARIOS: Scenario[] = [vfsDriver, containerdRepo, lxcGuest, lxcApparmorHost, proxmoxHost, publishedPort, dnsUpstream, noDnsCache, dockerTcp, dockerTlsWeakClient, socketMount, rootLatest, oomKilled];
+export const SCENARIOS: Scenario[] = [vfsDriver, containerdRepo, lxcGuest, lxcApparmorHost, proxmoxHost, publishedPort, dnsUpstream, noDnsCache, dockerTcp, dockerTlsWeakClient, dockerTlsCerts, socketMount, rootLatest, oomKilled];
 
-export type ScenarioName = 'vfs-driver' | 'containerd-repo' | 'lxc-guest' | 'lxc-apparmor-host' | 'proxmox-host' | 'published-port' | 'dns-upstream' | 'no-dns-cache' | 'docker-tcp' | 'docker-tls-weak-client' | 'socket-mount' | 'root-latest' | 'oom-killed';
+export type ScenarioName = 'vfs-driver' | 'containerd-repo' | 'lxc-guest' | 'lxc-apparmor-host' | 'proxmox-host' | 'published-port' | 'dns-upstream' | 'no-dns-cache' | 'docker-tcp' | 'docker-tls-weak-client' | 'docker-tls-certs' | 'socket-mount' | 'root-latest' | 'oom-killed';
 
 export function scenario(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);

@@ -15,7 +15,7 @@ export interface DockerdConfig {
 }
 
 /** Split shell words; text that does not parse (a stray quote) counts as having none. */
-function words(text: string): string[] {
+export function words(text: string): string[] {
   try {
     return splitWords(text);
   } catch {
@@ -23,39 +23,89 @@ function words(text: string): string[] {
   }
 }
 
-/** -H/--host values and TLS flags of one argument list: `--flag=v`, `--flag v`, `-H v`, `-Hv`. */
-function fromArgs(args: readonly string[], from: string, c: DockerdConfig): void {
+/** dockerd flags that take a value (the next word unless given as --flag=value, -Hvalue, -H=value) */
+const VALUED = ['-H', '--host', '--tlscacert', '--tlscert', '--tlskey'];
+const BOOLS = ['--tls', '--tlsverify'];
+export const HOST_FLAGS = ['-H', '--host'];
+export const TLS_FLAGS = [...BOOLS, '--tlscacert', '--tlscert', '--tlskey'];
+
+export interface DockerdFlag {
+  name: string;
+  /** the value of a valued flag; a boolean flag's `=value`, if any */
+  value?: string;
+  /** where it starts in the argument list, and how many words it takes */
+  index: number;
+  count: number;
+}
+
+/** The socket and TLS flags of one argument list: `--flag=v`, `--flag v`, `-H v`, `-Hv`. Every
+ *  other word is skipped (one parser for reading them and for removing them). */
+export function dockerdFlags(args: readonly string[]): DockerdFlag[] {
+  const out: DockerdFlag[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const name = eq > 0 ? a.slice(0, eq) : /^-H./.test(a) ? '-H' : a;
     const inline = eq > 0 ? a.slice(eq + 1) : /^-H./.test(a) ? a.slice(2).replace(/^=/, '') : undefined;
-    if (name === '--tls' || name === '--tlsverify') {
-      const on = inline === undefined || inline === 'true' || inline === '1';
-      if (name === '--tls') c.tls = on;
-      else c.tlsverify = on;
-      c.tlsFrom.push(`${a} (${from})`);
-      continue;
+    if (BOOLS.includes(name)) out.push({ name, ...(inline === undefined ? {} : { value: inline }), index: i, count: 1 });
+    else if (VALUED.includes(name)) {
+      const next = inline === undefined && i + 1 < args.length;
+      out.push({ name, value: inline ?? args[i + 1] ?? '', index: i, count: next ? 2 : 1 });
+      if (next) i++;
     }
-    if (!['-H', '--host', '--tlscacert', '--tlscert'].includes(name)) continue;
-    const value = inline ?? args[++i] ?? '';
-    if (name === '--tlscacert') c.cacert = value;
-    else if (name === '--tlscert') c.cert = value;
-    else c.hosts.push({ value, from });
+  }
+  return out;
+}
+
+/** `args` without the flags `drop` picks; `dropped` as they were written, one string per flag. */
+export function withoutFlags(args: readonly string[], drop: (f: DockerdFlag) => boolean): { kept: string[]; dropped: string[] } {
+  const gone = dockerdFlags(args).filter(drop);
+  const skip = new Set(gone.flatMap((f) => Array.from({ length: f.count }, (_, k) => f.index + k)));
+  return { kept: args.filter((_, i) => !skip.has(i)), dropped: gone.map((f) => args.slice(f.index, f.index + f.count).join(' ')) };
+}
+
+/** -H/--host values and TLS flags of one argument list. */
+function fromArgs(args: readonly string[], from: string, c: DockerdConfig): void {
+  for (const f of dockerdFlags(args)) {
+    if (BOOLS.includes(f.name)) {
+      const on = f.value === undefined || f.value === 'true' || f.value === '1';
+      if (f.name === '--tls') c.tls = on;
+      else c.tlsverify = on;
+      c.tlsFrom.push(`${args[f.index]!} (${from})`);
+    } else if (f.name === '--tlscacert') c.cacert = f.value;
+    else if (f.name === '--tlscert') c.cert = f.value;
+    else if (HOST_FLAGS.includes(f.name)) c.hosts.push({ value: f.value ?? '', from });
   }
 }
 
-/** The arguments of a `systemctl cat` text's ExecStart (the last one wins; `ExecStart=` resets),
- *  with $DOCKER_OPTS / ${DOCKER_OPTS} expanded from the environment file text. */
-export function unitArgs(unit: string | undefined, defaults: string | undefined): string[] {
-  if (!unit) return [];
-  let exec = '';
+/** The last ExecStart of a `systemctl cat` text (`ExecStart=` resets, so the last one wins), and
+ *  the file it is in (systemctl cat heads each file with `# /path`). */
+export function execStart(unit: string | undefined): { line: string; source?: string } | undefined {
+  if (!unit) return undefined;
+  let found: { line: string; source?: string } | undefined;
+  let source: string | undefined;
   for (const line of unit.replace(/\\\n/g, ' ').split('\n')) {
+    const head = /^# (\/\S+)$/.exec(line);
+    if (head) source = head[1];
     const m = /^ExecStart=(.*)$/.exec(line.trim());
-    if (m) exec = m[1]!;
+    if (m) found = { line: m[1]!, ...(source ? { source } : {}) };
   }
-  const opts = words(/^\s*DOCKER_OPTS=(.*)$/m.exec(defaults ?? '')?.[1] ?? '').join(' ');
-  return words(exec).flatMap((w) => (/^\$\{?DOCKER_OPTS\}?$/.test(w) ? words(opts) : [w])).slice(1);
+  return found;
+}
+
+/** An environment file's value as the words it expands to: the file's quoting first
+ *  (DOCKER_OPTS="-H tcp://…"), then the unquoted $DOCKER_OPTS splitting. */
+export const optsWords = (value: string): string[] => words(words(value).join(' '));
+
+/** The DOCKER_OPTS value of an environment file's text, as words. */
+export const dockerOpts = (defaults: string | undefined): string[] => optsWords(/^\s*DOCKER_OPTS=(.*)$/m.exec(defaults ?? '')?.[1] ?? '');
+
+/** The arguments of a `systemctl cat` text's ExecStart, with $DOCKER_OPTS / ${DOCKER_OPTS}
+ *  expanded from the environment file text. */
+export function unitArgs(unit: string | undefined, defaults: string | undefined): string[] {
+  const exec = execStart(unit)?.line ?? '';
+  if (!exec) return [];
+  return words(exec).flatMap((w) => (/^\$\{?DOCKER_OPTS\}?$/.test(w) ? dockerOpts(defaults) : [w])).slice(1);
 }
 
 export function dockerdConfig(o: { daemonJson?: string; args: readonly string[]; unit?: string; defaults?: string }): DockerdConfig {
