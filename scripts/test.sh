@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
+# the 200-host load test (about 2 minutes here); FLEET_LOAD_HOSTS=0 skips it
+export FLEET_LOAD_HOSTS="${FLEET_LOAD_HOSTS-200}"
 
 bash scripts/ensure-docker.sh
 # headless Chromium for the HTML report test (playwright-core drives it; it never downloads one)
