@@ -2,6 +2,7 @@
 // and the packages they came from (Docker's containerd.io / docker-ce, or the distribution's).
 import { raw } from '../shell/sh.js';
 import type { Fact } from '../types.js';
+import { records } from './records.js';
 
 export interface ContainerStack {
   /** the engine's version (docker version), else dockerd --version */
@@ -28,11 +29,11 @@ true`),
 }
 
 export function parseContainerStack(out: string): ContainerStack {
-  const lines = out.split('\n');
-  const get = (k: string) => lines.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1).trim();
+  const r = records(out);
+  const get = (k: string) => r.get(k)?.trim();
   const packages: Record<string, string> = {};
-  for (const l of lines.filter((x) => x.startsWith('pkg='))) {
-    const [name, version, status] = l.slice(4).trim().split(/\s+/);
+  for (const l of r.all('pkg')) {
+    const [name, version, status] = l.trim().split(/\s+/);
     // 'ii' = installed; 'rc' and 'un' are not
     if (name && version && status === 'ii') packages[name] = version;
   }

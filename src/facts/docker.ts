@@ -1,6 +1,7 @@
 // The Docker daemon as `docker info` reports it, plus what a storage switch must know.
 import { raw } from '../shell/sh.js';
 import type { Fact } from '../types.js';
+import { records } from './records.js';
 
 export interface DockerInfo {
   installed: boolean;
@@ -40,9 +41,7 @@ fi
 true`),
     fingerprint: (v) => ({ ...v, freeBytes: undefined }),
     parse(out) {
-      const kv = out.split('\n');
-      const get = (k: string) => kv.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);
-      const all = (k: string) => kv.filter((l) => l.startsWith(`${k}=`)).map((l) => l.slice(k.length + 1));
+      const { get, all } = records(out);
       const [version = '', driver = '', rootDir = '', live = ''] = (get('info') ?? '').split('|');
       const ftype = get('ftype');
       return {

@@ -3,6 +3,7 @@
 // whether this dockerd can check a daemon.json before it is installed (`--validate`, Docker 23+).
 import { raw } from '../shell/sh.js';
 import type { Fact } from '../types.js';
+import { records } from './records.js';
 
 export interface DockerDaemonState {
   installed: boolean;
@@ -39,8 +40,7 @@ true`),
 }
 
 export function parseDockerDaemon(out: string): DockerDaemonState {
-  const lines = out.split('\n');
-  const get = (k: string) => lines.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);
+  const { get } = records(out);
   const info = get('info');
   const [live = '', driver = '', running = '0', sec = ''] = (info ?? '').split('|');
   const args = Buffer.from(get('args') ?? '', 'base64').toString('utf8').split('\n').filter(Boolean);

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { sh } from '../shell/sh.js';
 import type { Fact } from '../types.js';
 import { parseX509Text, type X509Info } from './x509.js';
+import { records } from './records.js';
 
 export interface CertFile extends X509Info {
   path: string;
@@ -63,9 +64,7 @@ true`,
 }
 
 export function parseDockerSocket(out: string): DockerSocketState {
-  const lines = out.split('\n');
-  const get = (k: string) => lines.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);
-  const all = (k: string) => lines.filter((l) => l.startsWith(`${k}=`)).map((l) => l.slice(k.length + 1));
+  const { get, all } = records(out);
   const certs: CertFile[] = all('cert').map((c) => {
     const [p = '', t = ''] = c.split('|');
     return { path: b64(p)!, ...parseX509Text(b64(t)!) };
@@ -126,11 +125,10 @@ true`,
 }
 
 export function parseTlsFiles(out: string): TlsFilesState {
-  const lines = out.split('\n');
-  const get = (k: string) => lines.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);
+  const { get, all } = records(out);
   const files: TlsFilesState['files'] = {};
-  for (const l of lines.filter((x) => x.startsWith('file='))) {
-    const [role = '', mode = '', owner = ''] = l.slice(5).split(' ');
+  for (const l of all('file')) {
+    const [role = '', mode = '', owner = ''] = l.split(' ');
     if (role === 'ca' || role === 'cert' || role === 'key') files[role] = { mode, owner };
   }
   return {

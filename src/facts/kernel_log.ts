@@ -3,6 +3,7 @@
 // sees kernel messages), and then `lines` is 0: nothing was read, which is not the same as clean.
 import { raw } from '../shell/sh.js';
 import type { Fact } from '../types.js';
+import { records } from './records.js';
 
 export interface KernelLog {
   /** where the log was read from; undefined when neither source gave a single line */
@@ -48,9 +49,7 @@ true`),
 }
 
 export function parseKernelLog(out: string): KernelLog {
-  const lines = out.split('\n');
-  const get = (k: string) => lines.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);
-  const all = (k: string) => lines.filter((l) => l.startsWith(`${k}=`)).map((l) => l.slice(k.length + 1));
+  const { get, all } = records(out);
   const src = get('source');
   return {
     source: src === 'dmesg' || src === 'journalctl -k' ? src : undefined,
