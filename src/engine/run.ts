@@ -109,7 +109,12 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     return r;
   };
   const entry: JournalEntry = { id: runId, mode: opts.mode, playbook: playbook.file, inventory: opts.inventoryFile, startedAt: new Date(started).toISOString(), state: 'running', hosts: allHosts.map((host) => ({ host, status: 'running', backups: backupsOf(runId, opts.mode) })) };
-  const record = () => journal?.write({ ...entry, hosts: entry.hosts.map((h) => ({ ...h, ...(reports.has(h.host) ? { status: reports.get(h.host)!.status, counts: reports.get(h.host)!.counts, error: reports.get(h.host)!.error } : {}) })) });
+  // a journal host line with what its report says so far
+  const reported = (h: JournalEntry['hosts'][number]) => {
+    const r = reports.get(h.host);
+    return r ? { ...h, status: r.status, counts: r.counts, error: r.error } : h;
+  };
+  const record = () => journal?.write({ ...entry, hosts: entry.hosts.map(reported) });
   record();
   // hosts being worked on when an interrupt lands: their remote script is cut off with the process
   const inFlight = new Set<string>();
@@ -118,7 +123,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     entry.stopReason = lastInterrupt;
     entry.finishedAt = new Date().toISOString();
     const cut = (h: string) => inFlight.has(h) || !reports.has(h);
-    journal?.write({ ...entry, hosts: entry.hosts.map((h) => (cut(h.host) ? { ...h, status: 'stopped', error: `${lastInterrupt}${inFlight.has(h.host) ? ' while running here' : ' before this host ran'}` } : { ...h, status: reports.get(h.host)!.status, counts: reports.get(h.host)!.counts, error: reports.get(h.host)!.error })) });
+    journal?.write({ ...entry, hosts: entry.hosts.map((h) => (cut(h.host) ? { ...h, status: 'stopped', error: `${lastInterrupt}${inFlight.has(h.host) ? ' while running here' : ' before this host ran'}` } : reported(h))) });
   };
   active.add(onInterrupt);
   emit({ type: 'run-start', mode: opts.mode, playbook: playbook.file, hosts: allHosts });
