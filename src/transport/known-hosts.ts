@@ -8,6 +8,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { globMatch, listMatches } from './host-pattern.js';
+import { WireReader } from './ssh-wire.js';
 
 export interface KnownHostEntry {
   marker?: '@cert-authority' | '@revoked';
@@ -25,10 +26,11 @@ export function fingerprint(keyBlob: Buffer): string {
 
 /** The key type named inside an SSH wire-format public key blob. */
 export function keyTypeOf(blob: Buffer): string {
-  if (blob.length < 4) return 'unknown';
-  const len = blob.readUInt32BE(0);
-  if (len > blob.length - 4) return 'unknown';
-  return blob.subarray(4, 4 + len).toString('ascii');
+  try {
+    return new WireReader(blob).text('key type');
+  } catch {
+    return 'unknown'; // truncated: not a key
+  }
 }
 
 /** Malformed lines are skipped, as OpenSSH does; they can only make a host unknown, never trusted. */
