@@ -10,6 +10,7 @@ import { fileFact } from '../facts/file.js';
 import { serviceFact, type ServiceState } from '../facts/service.js';
 import { currentText, planContent } from './lib/content.js';
 import { deepEqual, deepMerge, isObj, keyChanges, parseJsonFile, removePaths, type JsonObject } from './lib/json-merge.js';
+import { restartDocker, restartStopsContainers, waitForDocker } from './lib/dockerd-restart.js';
 
 const DAEMON = '/etc/docker/daemon.json';
 
@@ -72,9 +73,8 @@ function notTaken(conf: JsonObject, d: DockerDaemonState): string[] {
   return out;
 }
 
-const restartStep = (svc: ServiceState): Script => (svc.manager === 'systemd' ? sh`systemctl restart docker` : sh`service docker restart`);
 const reloadStep = (svc: ServiceState): Script => (svc.manager === 'systemd' ? sh`systemctl reload docker` : sh`kill -HUP $(pidof dockerd)`);
-const waitAnswer = sh`for i in $(seq 1 100); do docker info >/dev/null 2>&1 && break; sleep 0.3; done; docker info >/dev/null`;
+const waitAnswer = waitForDocker();
 const waitLive = (want: boolean) => sh`for i in $(seq 1 50); do [ "$(docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null)" = ${String(want)} ] && break; sleep 0.2; done
 [ "$(docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null)" = ${String(want)} ] || { echo "dockerd did not take live-restore=${String(want)} on reload (see its log)" >&2; exit 1; }`;
 
@@ -96,8 +96,11 @@ function takeSteps(changed: string[], after: JsonObject, now: Now): { steps: Scr
     steps.push(reloadStep(now.svc), waitAnswer, waitLive(true));
     how += '; live-restore is reloaded first, so running containers survive the restart';
   } else if (liveAfter) how += '; live-restore is on, so running containers survive it';
-  else if (now.dockerd.containersRunning > 0) warnings.push(`live-restore is off: the ${now.dockerd.containersRunning} running containers stop when docker restarts (those with a restart policy come back)`);
-  steps.push(restartStep(now.svc), waitAnswer);
+  else {
+    const stops = restartStopsContainers(now.dockerd);
+    if (stops) warnings.push(stops);
+  }
+  steps.push(restartDocker(now.svc), waitAnswer);
   return { steps, how, warnings };
 }
 

@@ -8,6 +8,7 @@ import { dockerInfoFact, type DockerInfo } from '../facts/docker.js';
 import { fileFact } from '../facts/file.js';
 import { serviceFact } from '../facts/service.js';
 import { jsonFileTask } from './json_file.js';
+import { waitForDocker } from './lib/dockerd-restart.js';
 
 const DAEMON = '/etc/docker/daemon.json';
 const DTYPE_OK = new Set(['ext2/ext3', 'tmpfs', 'btrfs', 'zfs']);
@@ -55,7 +56,7 @@ export const dockerStorageDriverTask = defineTask({
         sh`docker save -o "$(cat /var/lib/fleet/storage-migration/last)/images.tar" ${info.images}`,
       );
     }
-    steps.push(docker('stop'), ...write, docker('start'), sh`for i in $(seq 1 100); do docker info >/dev/null 2>&1 && break; sleep 0.3; done; docker info >/dev/null`);
+    steps.push(docker('stop'), ...write, docker('start'), waitForDocker());
     if (save) steps.push(sh`docker load -q -i "$(cat /var/lib/fleet/storage-migration/last)/images.tar"`, sh`echo moved images: ${info.images}`);
     const warnings: string[] = [];
     if (info.containers.length) warnings.push(`containers are not migrated and stay hidden under /var/lib/docker/${info.driver}: ${info.containers.join(', ')}`);

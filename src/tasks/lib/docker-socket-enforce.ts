@@ -12,6 +12,7 @@ import { deepEqual, isObj, keyChanges, parseJsonFile } from './json-merge.js';
 import { unitArgs, withoutFlags } from './dockerd-config.js';
 import { DEFAULTS, DROPIN, dropRule, isTcp, socketEdits, type SocketEdits, type Want } from './dockerd-sockets.js';
 import { tlsRefusals, tlsWarnings } from './docker-tls-preflight.js';
+import { restartDocker, restartStopsContainers, waitForDocker } from './dockerd-restart.js';
 
 const DAEMON = '/etc/docker/daemon.json';
 
@@ -62,13 +63,11 @@ function stillGiven(want: Want, now: Now, edits: SocketEdits): string | undefine
 }
 
 function restartSteps(want: Want, svc: ServiceState): Script[] {
-  const restart = svc.manager === 'systemd' ? sh`systemctl restart docker` : sh`service docker restart`;
   const log = svc.manager === 'systemd' ? sh`journalctl -u docker -n 5 --no-pager -o cat 2>/dev/null || true` : sh`true`;
   const ports = want.tcp === 'tls' ? [...new Set(want.listen.map(portOf))] : [];
   return [
-    sh`${restart} || { ${log}; echo "dockerd did not start with its new sockets (its log above); the previous files are in this run's backups (fleet rollback)" >&2; exit 1; }`,
-    sh`for i in $(seq 1 100); do docker info >/dev/null 2>&1 && break; sleep 0.3; done
-docker info >/dev/null || { echo 'dockerd does not answer on /var/run/docker.sock after the restart' >&2; exit 1; }`,
+    sh`${restartDocker(svc)} || { ${log}; echo "dockerd did not start with its new sockets (its log above); the previous files are in this run's backups (fleet rollback)" >&2; exit 1; }`,
+    waitForDocker('dockerd does not answer on /var/run/docker.sock after the restart'),
     // dockerd reports ready after it listens; ss only confirms (verify judges)
     ...ports.map((p) => sh`if command -v ss >/dev/null; then for i in $(seq 1 50); do ss -ltn | grep -q ${`:${p} `} && break; sleep 0.2; done; fi`),
   ];
@@ -107,7 +106,8 @@ export function enforcePlan(a: EnforceArgs, now: Now, ctx: { keys: string[]; che
   if ((changes.length || stale.length) && running && a.restart_docker) {
     const summary = changes.length ? 'restart docker: listening sockets and TLS settings are not reloadable' : `dockerd does not run with its configuration yet (${stale.join('; ')}): restart docker`;
     changes.push({ summary, steps: restartSteps(want, now.svc), invalidates: ctx.keys });
-    if (!now.dockerd.liveRestore && now.dockerd.containersRunning > 0) warnings.push(`live-restore is off: the ${now.dockerd.containersRunning} running containers stop when docker restarts (those with a restart policy come back)`);
+    const stops = now.dockerd.liveRestore ? undefined : restartStopsContainers(now.dockerd);
+    if (stops) warnings.push(stops);
   } else if (changes.length && running) warnings.push('restart_docker is false: dockerd keeps its old sockets until it restarts (notify a handler that restarts docker)');
   else if (changes.length) changes[changes.length - 1]!.summary += ' (dockerd is not running: it reads these when it starts)';
 
