@@ -1,6 +1,6 @@
 // The audit for people: one self-contained HTML file (inline CSS and JS, no external URL) with a
 // host × problem matrix, a severity filter, and each problem's evidence and fix per host.
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { redact } from '../secrets/registry.js';
 import { findingsOf, fixOf, severityRank, SEVERITIES, type AuditCheck, type AuditReport } from './model.js';
 
@@ -59,7 +59,5 @@ ${details}
 
 /** Written atomically: a reader never sees half a report. */
 export function writeAuditHtml(file: string, r: AuditReport): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, auditHtml(r));
-  renameSync(tmp, file);
+  writeFileAtomic(file, auditHtml(r));
 }

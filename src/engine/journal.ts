@@ -1,6 +1,7 @@
 // The run journal on the controller: one JSON file per run (planned or applied), written atomically
 // when the run starts and again when it ends, so an interrupted run still leaves its record.
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -39,8 +40,7 @@ export class Journal {
   write(entry: JournalEntry): void {
     mkdirSync(this.dir, { recursive: true });
     const file = join(this.dir, `${entry.id}.json`);
-    writeFileSync(`${file}.tmp`, `${JSON.stringify(redactDeep(entry), null, 2)}\n`);
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, `${JSON.stringify(redactDeep(entry), null, 2)}\n`);
   }
 
   read(id: string): JournalEntry {

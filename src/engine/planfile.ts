@@ -2,7 +2,8 @@
 // computed from, plus the playbook (by content hash), variables and fleet version. Applying it
 // re-gathers and refuses any host whose facts no longer match.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { invalid } from '../errors.js';
 import { VERSION } from '../version.js';
 import { redactDeep } from '../secrets/registry.js';
@@ -46,8 +47,7 @@ export function toPlanFile(report: RunReport, o: { inventory?: string; limit?: s
 }
 
 export function writePlanFile(file: string, plan: PlanFile): void {
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(redactDeep(plan), null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, `${JSON.stringify(redactDeep(plan), null, 2)}\n`);
 }
 
 export function readPlanFile(file: string): PlanFile {

@@ -1,5 +1,5 @@
 // The machine-readable report: every host and task outcome, with changes and diffs.
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import type { RunReport } from '../engine/results.js';
 import { publicReport } from '../secrets/no-log.js';
 
@@ -11,7 +11,5 @@ export function reportJson(report: RunReport): string {
 
 /** Written atomically: a reader never sees half a report. */
 export function writeJsonReport(file: string, report: RunReport): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, reportJson(report));
-  renameSync(tmp, file);
+  writeFileAtomic(file, reportJson(report));
 }
