@@ -149,6 +149,6 @@ async function compare() {
 const main = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (!main) {
   // imported (bench/profile.mjs, experiments): helpers only
-} else if (process.argv.includes('--series')) await writeSeries({ setup, fleetRun, log, here, only: process.argv.includes('--only-tasks') ? 'tasks' : undefined });
+} else if (process.argv.includes('--series')) await writeSeries({ setup, fleetRun, median, log, here, only: process.argv.includes('--only-tasks') ? 'tasks' : undefined });
 else if (process.argv.includes('--profile')) await profile({ setup, fleetRun, floor, log, hosts: arg('hosts', 50), tasks: arg('tasks', 20) });
 else await compare();

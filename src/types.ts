@@ -9,11 +9,26 @@ export interface Fact<T> {
   /** the probe never exits and keeps no shell state (cd, set, traps) that matters: it runs in the
    *  gather shell itself, saving a fork per probe per host, which is most of a no-change run's cost */
   inline?: boolean;
+  /** facts that one program on the host can probe together, one process for all of them; `probe`
+   *  is what runs where that program is missing */
+  batch?: FactBatch;
   /** stdout of the probe and its exit code; "absent" is a value, never an exception */
   parse(stdout: string, code: number): T;
   /** the part of the value a saved plan depends on (drops volatile data such as clocks);
    *  default: all of it */
   fingerprint?(value: T): unknown;
+}
+
+export interface FactBatch {
+  program: BatchProgram;
+  /** what this fact asks the program about (a path) */
+  arg: string;
+}
+
+export interface BatchProgram {
+  /** Shell that prints each item's section exactly as its own probe would have, framed by the
+   *  gather's markers, and succeeds; or prints nothing and fails, and the probes run instead. */
+  script(nonce: string, items: readonly { index: number; arg: string }[]): Script;
 }
 
 export type FactMap = Record<string, Fact<unknown>>;

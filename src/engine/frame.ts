@@ -2,10 +2,14 @@
 // by markers carrying a per-run nonce, then split back exactly.
 import { randomBytes } from 'node:crypto';
 import type { Script } from '../shell/sh.js';
+import type { BatchProgram, FactBatch } from '../types.js';
+import { PUT_FUNCTION, usesWriter } from '../shell/writer.js';
 
 export interface Framed {
   script: string;
   nonce: string;
+  /** some step writes a file through the writer: run the script under it (writer.ts) */
+  writer?: boolean;
 }
 
 export interface Section {
@@ -18,14 +22,29 @@ export const newNonce = (): string => `FLEET${randomBytes(8).toString('hex')}`;
 export interface Probe {
   probe: Script;
   inline?: boolean;
+  batch?: FactBatch;
 }
 
 /** Probes: each runs with no stdin (the script itself arrives on stdin) and no stderr; in a subshell
- *  unless it is marked inline (a brace group with redirections forks nothing). */
+ *  unless it is marked inline (a brace group with redirections forks nothing). Probes of one batch
+ *  program (two or more) run as one process, and each on its own only where that fails. */
 export function gatherScript(probes: readonly Probe[], nonce = newNonce()): Framed {
-  const parts = probes.map(
-    ({ probe, inline }, i) => `printf '%s\\n' '${nonce} B ${i}'\n${inline ? '{' : '('} ${probe.text}\n${inline ? '}' : ')'} </dev/null 2>/dev/null\nprintf '\\n%s %s\\n' '${nonce} E ${i}' "$?"`,
-  );
+  const section = ({ probe, inline }: Probe, i: number) =>
+    `printf '%s\\n' '${nonce} B ${i}'\n${inline ? '{' : '('} ${probe.text}\n${inline ? '}' : ')'} </dev/null 2>/dev/null\nprintf '\\n%s %s\\n' '${nonce} E ${i}' "$?"`;
+  const batches = new Map<BatchProgram, number[]>();
+  probes.forEach((p, i) => {
+    if (!p.batch) return;
+    const members = batches.get(p.batch.program);
+    if (members) members.push(i);
+    else batches.set(p.batch.program, [i]);
+  });
+  for (const [program, members] of batches) if (members.length < 2) batches.delete(program);
+  const batched = new Set([...batches.values()].flat());
+  const parts = probes.flatMap((p, i) => (batched.has(i) ? [] : [section(p, i)]));
+  for (const [program, members] of batches) {
+    const run = program.script(nonce, members.map((i) => ({ index: i, arg: probes[i]!.batch!.arg })));
+    parts.push(`if ${run.text}; then :; else\n${members.map((i) => section(probes[i]!, i)).join('\n')}\nfi`);
+  }
   return { script: `${parts.join('\n')}\n`, nonce };
 }
 
@@ -43,23 +62,22 @@ export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), h
     const stop = b.continueOnError ? '' : `\n[ "$fleet_rc" -eq 0 ] || exit 0`;
     return `printf '%s\\n' '${nonce} B ${i}'\n( set -e\n${body}\n) </dev/null 2>&1\nfleet_rc=$?\nprintf '\\n%s %s\\n' '${nonce} E ${i}' "$fleet_rc"${stop}`;
   });
-  return { script: `umask 022\n${header}${parts.join('\n')}\n`, nonce };
+  const writer = blocks.some((b) => b.steps.some((s) => usesWriter(s.text)));
+  return { script: `umask 022\n${writer ? PUT_FUNCTION : ''}${header}${parts.join('\n')}\n`, nonce, writer };
 }
 
-/** Split framed output back into sections; a section that never ended is missing from the map. */
+/** Split framed output back into sections; a section that never ended is missing from the map.
+ *  One pass over the markers: this runs on every exec's output, for every host. */
 export function parseFramed(stdout: string, nonce: string): Map<number, Section> {
   const out = new Map<number, Section>();
-  const begin = new RegExp(`^${nonce} B (\\d+)$`, 'gm');
-  let m: RegExpExecArray | null;
-  while ((m = begin.exec(stdout))) {
-    const i = Number(m[1]);
-    const start = m.index + m[0].length + 1;
-    const endRe = new RegExp(`\\n${nonce} E ${i} (\\d+)\\n`, 'g');
-    endRe.lastIndex = start - 1;
-    const e = endRe.exec(stdout);
-    if (!e) continue;
-    out.set(i, { out: stdout.slice(start, e.index), code: Number(e[1]) });
-    begin.lastIndex = e.index + e[0].length;
+  let open: { i: number; start: number } | undefined;
+  for (const m of stdout.matchAll(new RegExp(`^${nonce} (?:B (\\d+)|E (\\d+) (\\d+))$`, 'gm'))) {
+    if (m[1] !== undefined) open = { i: Number(m[1]), start: m.index + m[0].length + 1 };
+    else if (open && Number(m[2]) === open.i) {
+      // the end marker is printed after a newline of its own
+      out.set(open.i, { out: stdout.slice(open.start, m.index - 1), code: Number(m[3]) });
+      open = undefined;
+    }
   }
   return out;
 }

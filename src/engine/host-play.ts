@@ -106,7 +106,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     const framed = applyScript(blocks, undefined, input.applyHeader);
     let r;
     try {
-      r = await remote.run(framed.script);
+      r = await remote.run(framed.script, undefined, framed.writer);
     } catch (e) {
       // the connection went away mid-apply: say which tasks were in flight (any of them may have run)
       if (!(e instanceof TransportError)) throw e;

@@ -2,8 +2,10 @@
 import { createHash } from 'node:crypto';
 import { sh } from '../shell/sh.js';
 import type { Fact } from '../types.js';
+import { fileBatch } from './file-batch.js';
 
 export const MAX_CONTENT = 16 * 1024 * 1024;
+const BATCH = fileBatch(MAX_CONTENT);
 
 export type FileState =
   | { exists: false }
@@ -38,6 +40,7 @@ export function fileFact(path: string): Fact<FileState> {
   return {
     key: `file:${path}`,
     inline: true,
+    batch: { program: BATCH, arg: path },
     probe: sh`if [ -e ${path} ] && fleet_s=$(stat -L -c '%F|%a|%U|%G|%s|%u|%g' -- ${path}); then
 echo "stat:$fleet_s"
 if [ -L ${path} ]; then printf 'link:'; readlink -f -- ${path} | base64 -w0; echo; fi

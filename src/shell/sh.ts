@@ -56,19 +56,22 @@ export function join(scripts: readonly Script[], sep = '\n'): Script {
 
 /** Write `content` to `path` atomically: temp file in the same directory, then rename.
  *  Content travels base64-encoded so any bytes survive the shell. `validate` is a command from the
- *  playbook in which `%s` names the temp file (as Ansible's `validate`); it must pass before the rename. */
+ *  playbook in which `%s` names the temp file (as Ansible's `validate`); it must pass before the rename.
+ *  Where the apply script runs under the writer (writer.ts) it does the write in its own process;
+ *  otherwise, or to validate, the shell does it. */
 export function atomicWrite(path: string, content: string | Buffer, mode?: string, validate?: string): Script {
-  const b64 = Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\n');
+  const b64 = base64(content);
   const check = validate ? `\n${validate.replace(/%s/g, '"$fleet_tmp"')}` : '';
   // Every process started here is paid once per host per file, so the temp name needs no mktemp:
   // the shell's pid makes it unique on the host, noclobber (O_EXCL) refuses anything already there,
-  // and the here-document needs no printf pipeline. A failed write (disk full) says so and where,
-  // rather than base64's bare "write error".
-  return sh`fleet_tmp=${path}.fleet-$$
+  // and the here-document (which expands only $fleet_c: base64 has no other shell characters) needs
+  // no printf pipeline. A failed write (disk full) says so and where, rather than base64's bare
+  // "write error".
+  const viaShell = sh`fleet_tmp=${path}.fleet-$$
 trap 'rm -f "$fleet_tmp"' EXIT
 set -C
-base64 -d > "$fleet_tmp" <<'FLEET_B64' || { echo "fleet: cannot write the new "${path}" (the old file is untouched); free space there: $(df -Pk "$(dirname -- "$fleet_tmp")" | awk 'NR==2 {print $4}') KiB" >&2; exit 1; }
-${raw(b64)}
+base64 -d > "$fleet_tmp" <<FLEET_B64 || { echo "fleet: cannot write the new "${path}" (the old file is untouched); free space there: $(df -Pk "$(dirname -- "$fleet_tmp")" | awk 'NR==2 {print $4}') KiB" >&2; exit 1; }
+$fleet_c
 FLEET_B64
 set +C
 ${mode ? sh`chmod ${mode} "$fleet_tmp"` : sh`if [ -e ${path} ]; then cp --attributes-only --preserve=mode,ownership ${path} "$fleet_tmp"; else chmod 0644 "$fleet_tmp"; fi`}${raw(check)}
@@ -76,6 +79,34 @@ sync "$fleet_tmp" 2>/dev/null || true
 ${backup(path)}
 mv -f "$fleet_tmp" ${path}
 trap - EXIT`;
+  const set = sh`fleet_c=${raw(b64)}`;
+  if (validate || !writerCan(path, mode)) return join([set, viaShell]);
+  return join([set, throughWriter(`W ${base64(path)} ${mode ?? '-'} "$fleet_c"`, viaShell)]);
+}
+
+/** Change a path's owner, group and mode (each only if given), through the writer where there is
+ *  one. Owner before mode: a chown clears setuid and setgid bits. */
+export function setAttrs(path: string, want: { mode?: string; owner?: string; group?: string }): Script {
+  const viaShell = join([
+    ...(want.owner ? [sh`chown ${want.owner} ${path}`] : []),
+    ...(want.group ? [sh`chgrp ${want.group} ${path}`] : []),
+    ...(want.mode ? [sh`chmod ${want.mode} ${path}`] : []),
+  ]);
+  if (!writerCan(path, want.mode)) return viaShell;
+  return throughWriter(`A ${base64(path)} ${want.mode ?? '-'} ${want.owner ? base64(want.owner) : '-'} ${want.group ? base64(want.group) : '-'}`, viaShell);
+}
+
+const base64 = (v: string | Buffer) => Buffer.from(v).toString('base64');
+/** the writer takes absolute paths (its working directory is not the step's) and octal modes */
+const writerCan = (path: string, mode?: string) => path.startsWith('/') && (mode === undefined || /^[0-7]{3,4}$/.test(mode));
+
+/** A writer request (words fleet built: base64, octal, `-`, `"$fleet_c"`) where the apply script
+ *  runs under the writer (writer.ts); `viaShell` where it does not. 3 is the writer's "failed, and
+ *  said why". */
+function throughWriter(request: string, viaShell: Script): Script {
+  return sh`if { command -v fleet_put >/dev/null 2>&1 && fleet_put ${raw(request)}; }; then :; elif [ $? -eq 3 ]; then exit 1; else
+${viaShell}
+fi`;
 }
 
 /** Keep a path's previous content and mode in the run's backup directory before it is replaced or

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { TransportError, type ConnectionSpec } from '../../src/transport/transport.js';
 import { Remote } from '../../src/engine/remote.js';
+import { applyScript, parseFramed } from '../../src/engine/frame.js';
+import { atomicWrite, raw } from '../../src/shell/sh.js';
 import { startLab, type Lab } from '../support/lab.js';
 
 describe('ssh transport', () => {
@@ -100,6 +102,12 @@ describe('ssh transport', () => {
     const r = await new Remote(t, { enabled: true, password: 's3cret-pass' }).run('id -un; cat /etc/shadow >/dev/null && echo readable');
     expect(r.stdout).toBe('root\nreadable\n');
     expect(r.stdout + r.stderr).not.toContain('s3cret-pass');
+    // an apply that writes a file runs under the writer through sudo too: the script sees the
+    // writer's pipe, and the file is written as root (read back without fleet)
+    const f = applyScript([{ steps: [atomicWrite('/root/written-by-fleet', 'through sudo\n', '0600'), raw('echo "writer fd $FLEET_WQ"')], continueOnError: false }]);
+    const w = await new Remote(t, { enabled: true, password: 's3cret-pass' }).run(f.script, undefined, f.writer);
+    expect(parseFramed(w.stdout, f.nonce).get(0)).toMatchObject({ code: 0, out: expect.stringMatching(/^writer fd \d+\n$/) });
+    expect((await h.exec('stat -c %U:%a /root/written-by-fleet && cat /root/written-by-fleet')).stdout).toBe('root:600\nthrough sudo\n');
     const bad = await new Remote(t, { enabled: true }).run('id -un');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/password is required/);

@@ -1,7 +1,7 @@
 // The shared path for every task that writes a whole file: diff, atomic replace, optional backup
 // and validation, then attributes. One implementation for copy, template, lineinfile, blockinfile
 // and json_file.
-import { sh, atomicWrite, type Script } from '../../shell/sh.js';
+import { sh, atomicWrite, setAttrs, type Script } from '../../shell/sh.js';
 import type { FileState } from '../../facts/file.js';
 import { MAX_CONTENT } from '../../facts/file.js';
 import type { Plan } from '../../types.js';
@@ -33,8 +33,7 @@ export function planContent(path: string, now: FileState, after: string, opts: W
     const steps: Script[] = [];
     if (opts.backup && before !== undefined) steps.push(sh`cp -p ${target} ${path}."$(date +%Y%m%d%H%M%S)"~`);
     steps.push(atomicWrite(target, after, opts.mode ?? (before === undefined ? '0644' : undefined), opts.validate));
-    if (opts.owner) steps.push(sh`chown ${opts.owner} ${target}`);
-    if (opts.group) steps.push(sh`chgrp ${opts.group} ${target}`);
+    if (opts.owner || opts.group) steps.push(setAttrs(target, { owner: opts.owner, group: opts.group }));
     const big = after.length > DIFF_LIMIT || (before?.length ?? 0) > DIFF_LIMIT || (now.exists && now.binary) || after.includes('\0');
     const notes = [...(before === undefined ? [] : attrs.summary), ...(big ? ['binary or large: no diff shown'] : [])];
     return [{

@@ -1,5 +1,5 @@
 // Mode/owner/group changes shared by every task that manages a path.
-import { sh, type Script } from '../../shell/sh.js';
+import { setAttrs, type Script } from '../../shell/sh.js';
 import type { FileState } from '../../facts/file.js';
 
 export interface Attrs {
@@ -11,21 +11,21 @@ export interface Attrs {
 /** Summaries and steps to bring a path's attributes to `want` (empty when right). */
 export function attrChanges(path: string, now: FileState, want: Attrs): { summary: string[]; steps: Script[] } {
   const summary: string[] = [];
-  const steps: Script[] = [];
+  const change: Attrs = {};
   const cur = now.exists ? now : undefined;
   if (want.mode && cur?.mode !== want.mode) {
     summary.push(`mode ${cur?.mode ?? '(new)'} -> ${want.mode}`);
-    steps.push(sh`chmod ${want.mode} ${path}`);
+    change.mode = want.mode;
   }
   if (want.owner && !same(want.owner, cur?.owner, cur?.uid)) {
     summary.push(`owner ${cur?.owner ?? '(new)'} -> ${want.owner}`);
-    steps.push(sh`chown ${want.owner} ${path}`);
+    change.owner = want.owner;
   }
   if (want.group && !same(want.group, cur?.group, cur?.gid)) {
     summary.push(`group ${cur?.group ?? '(new)'} -> ${want.group}`);
-    steps.push(sh`chgrp ${want.group} ${path}`);
+    change.group = want.group;
   }
-  return { summary, steps };
+  return { summary, steps: summary.length ? [setAttrs(path, change)] : [] };
 }
 
 /** A user or group given by name or by number. */

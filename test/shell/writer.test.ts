@@ -1,0 +1,127 @@
+// The writer runs for real: apply scripts fed to the remote command fleet uses, with /bin/sh and
+// perl on this machine. PATH decides which path a write takes: with only perl and sh on it the
+// shell path's base64, cp, sync and mv are missing, so a write that works went through the writer.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyScript, parseFramed, type ApplyBlock } from '../../src/engine/frame.js';
+import { backupHeader } from '../../src/engine/backups.js';
+import { atomicWrite, raw, setAttrs } from '../../src/shell/sh.js';
+import { randomBytes } from 'node:crypto';
+import { WRITER_SHELL } from '../../src/shell/writer.js';
+import { onlyOnPath, withoutOnPath } from '../support/path.js';
+
+// mkdir and chmod: the backup header makes the run's state directory with them
+const WRITER_ONLY = onlyOnPath('perl', 'sh', 'df', 'mkdir', 'chmod');
+const NO_PERL = withoutOnPath('perl');
+
+function apply(blocks: ApplyBlock[], PATH: string, state?: string) {
+  const header = state ? backupHeader('r1').replace(/if \[ "\$\(id -u\)" = 0 \]; then S=[^;]*;/, `if :; then S=${state};`) : '';
+  const f = applyScript(blocks, undefined, header);
+  const r = spawnSync('/bin/sh', ['-c', WRITER_SHELL], { input: f.script, encoding: 'utf8', env: { PATH }, timeout: 20_000 });
+  return { r, sections: parseFramed(r.stdout, f.nonce), writer: f.writer };
+}
+const block = (...steps: ReturnType<typeof raw>[]): ApplyBlock => ({ steps, continueOnError: false });
+
+describe.each([
+  ['the writer', WRITER_ONLY],
+  ['the shell, on a host without perl', NO_PERL],
+])('file writes through %s', (_name, PATH) => {
+  it('writes any bytes, with the given mode, the old owner and mode, or 0644', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    writeFileSync(join(d, 'old'), 'old\n');
+    chownSync(join(d, 'old'), 65534, 12345);
+    chmodSync(join(d, 'old'), 0o640);
+    const bytes = Buffer.from([0, 1, 0xff, 10, 0x60, 0x27, 0x24]);
+    const { r, sections, writer } = apply([
+      block(atomicWrite(join(d, "it's new"), bytes, '0600')),
+      block(atomicWrite(join(d, 'old'), "ü $(id) `x`\n")),
+      block(atomicWrite(join(d, 'plain'), '')),
+    ], PATH);
+    expect(writer).toBe(true);
+    expect([...sections.values()]).toEqual([{ out: '', code: 0 }, { out: '', code: 0 }, { out: '', code: 0 }]);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(d, "it's new"))).toEqual(bytes);
+    expect(statSync(join(d, "it's new")).mode & 0o7777).toBe(0o600);
+    expect(readFileSync(join(d, 'old'), 'utf8')).toBe("ü $(id) `x`\n");
+    expect(statSync(join(d, 'old'))).toMatchObject({ uid: 65534, gid: 12345 });
+    expect(statSync(join(d, 'old')).mode & 0o7777).toBe(0o640);
+    expect(statSync(join(d, 'plain')).mode & 0o7777).toBe(0o644);
+    expect(readdirSync(d).sort()).toEqual(["it's new", 'old', 'plain']);
+  });
+
+  it('keeps the first version of each file in the run backups, and records created files', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const state = join(d, 'state');
+    writeFileSync(join(d, 'a'), 'first\n');
+    chmodSync(join(d, 'a'), 0o604);
+    apply([block(atomicWrite(join(d, 'a'), 'second\n')), block(atomicWrite(join(d, 'a'), 'third\n')), block(atomicWrite(join(d, 'b'), 'b\n'))], PATH, state);
+    expect(readFileSync(join(d, 'a'), 'utf8')).toBe('third\n');
+    expect(readFileSync(join(state, 'files', d, 'a'), 'utf8')).toBe('first\n');
+    expect(statSync(join(state, 'files', d, 'a')).mode & 0o7777).toBe(0o604);
+    expect(readFileSync(join(state, 'manifest'), 'utf8')).toBe(`file ${d}/a\ncreated ${d}/b\n`);
+  });
+
+  it('writes a large file whole', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const big = randomBytes(3 * 1024 * 1024 + 7);
+    const { sections } = apply([block(atomicWrite(join(d, 'big'), big)), block(atomicWrite(join(d, 'after'), 'x'))], PATH);
+    expect([...sections.values()].map((x) => x.code)).toEqual([0, 0]);
+    expect(readFileSync(join(d, 'big')).equals(big)).toBe(true);
+    expect(readFileSync(join(d, 'after'), 'utf8')).toBe('x');
+  });
+
+  it('sets owner, group and mode, owner first so a setuid mode survives; an unknown user fails the step', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    writeFileSync(join(d, 'f'), 'f');
+    writeFileSync(join(d, 'g'), 'g');
+    const { sections } = apply([
+      block(setAttrs(join(d, 'f'), { mode: '4750', owner: 'nobody', group: '12345' })),
+      block(setAttrs(join(d, 'g'), { mode: '0600' })),
+      { steps: [setAttrs(join(d, 'g'), { owner: 'no-such-user-here' })], continueOnError: true },
+    ], PATH);
+    expect(sections.get(0)).toEqual({ out: '', code: 0 });
+    expect(statSync(join(d, 'f'))).toMatchObject({ uid: 65534, gid: 12345 });
+    expect(statSync(join(d, 'f')).mode & 0o7777).toBe(0o4750);
+    expect(statSync(join(d, 'g')).mode & 0o7777).toBe(0o600);
+    expect(sections.get(2)?.code).not.toBe(0);
+    expect(sections.get(2)?.out).toMatch(/no-such-user-here/);
+    expect(statSync(join(d, 'g')).uid).toBe(0);
+  });
+
+  it('fails the step with the reason, leaves no temp file, and runs nothing after it', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const { sections } = apply([block(atomicWrite(join(d, 'no/such/dir/f'), 'x')), block(raw('echo never'))], PATH);
+    expect(sections.get(0)?.code).toBe(1);
+    expect(sections.get(0)?.out).toMatch(/no\/such\/dir\/f/);
+    expect(sections.has(1)).toBe(false);
+    expect(readdirSync(d)).toEqual([]);
+  });
+});
+
+describe('the writer process', () => {
+  it("hands through the script's output and exit status", () => {
+    const { r } = apply([block(raw('echo out; echo err >&2')), { steps: [raw('exit 7')], continueOnError: true }], WRITER_ONLY);
+    expect(r.stdout).toContain('out\nerr\n');
+    const code = spawnSync('/bin/sh', ['-c', WRITER_SHELL], { input: 'echo hi; exit 5\n', encoding: 'utf8', env: { PATH: WRITER_ONLY } });
+    expect(code).toMatchObject({ status: 5, stdout: 'hi\n' });
+  });
+
+  it('ends with the script even when a process the script left behind holds its pipe', () => {
+    const t0 = Date.now();
+    const r = spawnSync('/bin/sh', ['-c', WRITER_SHELL], { input: 'sleep 30 >/dev/null 2>&1 &\necho started\n', encoding: 'utf8', env: { PATH: withoutOnPath() }, timeout: 20_000 });
+    expect(r).toMatchObject({ status: 0, stdout: 'started\n' });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
+  it('runs the script with plain sh where perl is missing', () => {
+    const r = spawnSync('/bin/sh', ['-c', WRITER_SHELL], { input: 'echo "[$FLEET_WQ]"\n', encoding: 'utf8', env: { PATH: NO_PERL } });
+    expect(r).toMatchObject({ status: 0, stdout: '[]\n' });
+  });
+
+  it('is not started for an apply that writes no file', () => {
+    expect(applyScript([block(raw('true'))]).writer).toBe(false);
+  });
+});
