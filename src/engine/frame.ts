@@ -55,16 +55,39 @@ export interface ApplyBlock {
 }
 
 /** Changes: each block runs under `set -e` in a subshell, stdout+stderr captured; a failed block
- *  ends the script unless it may be ignored, so later changes never run on a broken host. */
+ *  ends the script unless it may be ignored, so later changes never run on a broken host.
+ *  A run of blocks that only write files or set owner/mode goes to the writer (writer.ts) as one
+ *  batch where the host has it: no subshell and no round trip per block. */
 export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), header = ''): Framed {
-  const parts = blocks.map((b, i) => {
-    const body = b.steps.map((s) => s.text).join('\n');
-    const stop = b.continueOnError ? '' : `\n[ "$fleet_rc" -eq 0 ] || exit 0`;
-    return `printf '%s\\n' '${nonce} B ${i}'\n( set -e\n${body}\n) </dev/null 2>&1\nfleet_rc=$?\nprintf '\\n%s %s\\n' '${nonce} E ${i}' "$fleet_rc"${stop}`;
-  });
+  const begin = (i: number) => `printf '%s\\n' '${nonce} B ${i}'`;
+  const end = (i: number, stop: boolean) => `printf '\\n%s %s\\n' '${nonce} E ${i}' "$fleet_rc"${stop ? `\n[ "$fleet_rc" -eq 0 ] || exit 0` : ''}`;
+  const one = (b: ApplyBlock, i: number) => `${begin(i)}\n( set -e\n${b.steps.map((s) => s.text).join('\n')}\n) </dev/null 2>&1\nfleet_rc=$?\n${end(i, !b.continueOnError)}`;
+  const parts: string[] = [];
+  for (let i = 0; i < blocks.length; ) {
+    const run: number[] = [];
+    for (let n = 0; i + run.length < blocks.length && batchable(blocks[i + run.length]!); ) {
+      n += blocks[i + run.length]!.steps.length;
+      if (n > MAX_BATCH && run.length) break;
+      run.push(i + run.length);
+    }
+    if (run.length === 0) {
+      parts.push(one(blocks[i]!, i));
+      i++;
+      continue;
+    }
+    const requests = run.flatMap((k) => blocks[k]!.steps.map((s) => `'${s.request!}' "\${FLEET_STATE:-}"`));
+    const replies = run.map((k) => `${begin(k)}\nfleet_rc=0\n${blocks[k]!.steps.map(() => 'fleet_reply || fleet_rc=1').join('\n')}\n${end(k, true)}`);
+    parts.push(`if [ -n "\${FLEET_WQ:-}" ] && printf '%s %s\\n' 'G ${requests.length}' - ${requests.join(' ')} >&"$FLEET_WQ"; then\n${replies.join('\n')}\nelse\n${run.map((k) => one(blocks[k]!, k)).join('\n')}\nfi`);
+    i += run.length;
+  }
   const writer = blocks.some((b) => b.steps.some((s) => usesWriter(s.text)));
   return { script: `umask 022\n${writer ? PUT_FUNCTION : ''}${header}${parts.join('\n')}\n`, nonce, writer };
 }
+
+/** requests in one batch: the writer answers while the shell still sends, so the reply pipe
+ *  (64 KiB, a few bytes per answer) never fills */
+const MAX_BATCH = 500;
+const batchable = (b: ApplyBlock) => !b.continueOnError && b.steps.length > 0 && b.steps.every((s) => s.request !== undefined);
 
 /** Split framed output back into sections; a section that never ended is missing from the map.
  *  One pass over the markers: this runs on every exec's output, for every host. */

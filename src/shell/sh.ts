@@ -3,10 +3,14 @@
 
 /** A piece of POSIX shell that fleet built itself. Construct only through `sh`, `raw` or `join`. */
 export class Script {
-  private constructor(readonly text: string) {}
+  private constructor(
+    readonly text: string,
+    /** the same step as one writer request (writer.ts), for runs of steps the writer does alone */
+    readonly request?: string,
+  ) {}
   /** @internal use `sh`, `raw` or `join` */
-  static of(text: string): Script {
-    return new Script(text);
+  static of(text: string, request?: string): Script {
+    return new Script(text, request);
   }
   toString(): string {
     return this.text;
@@ -81,8 +85,12 @@ mv -f "$fleet_tmp" ${path}
 trap - EXIT`;
   const set = sh`fleet_c=${raw(b64)}`;
   if (validate || !writerCan(path, mode)) return join([set, viaShell]);
-  return join([set, throughWriter(`W ${base64(path)} ${mode ?? '-'} "$fleet_c"`, viaShell)]);
+  const step = join([set, throughWriter(`W ${base64(path)} ${mode ?? '-'} "$fleet_c"`, viaShell)]);
+  // batched requests carry their content in the request line: only for contents that are small
+  return b64.length > BATCH_CONTENT ? step : Script.of(step.text, `W ${base64(path)} ${mode ?? '-'} ${b64} -`);
 }
+
+const BATCH_CONTENT = 64 * 1024;
 
 /** Change a path's owner, group and mode (each only if given), through the writer where there is
  *  one. Owner before mode: a chown clears setuid and setgid bits. */
@@ -93,7 +101,8 @@ export function setAttrs(path: string, want: { mode?: string; owner?: string; gr
     ...(want.mode ? [sh`chmod ${want.mode} ${path}`] : []),
   ]);
   if (!writerCan(path, want.mode)) return viaShell;
-  return throughWriter(`A ${base64(path)} ${want.mode ?? '-'} ${want.owner ? base64(want.owner) : '-'} ${want.group ? base64(want.group) : '-'}`, viaShell);
+  const request = `A ${base64(path)} ${want.mode ?? '-'} ${want.owner ? base64(want.owner) : '-'} ${want.group ? base64(want.group) : '-'}`;
+  return Script.of(throughWriter(request, viaShell).text, request);
 }
 
 const base64 = (v: string | Buffer) => Buffer.from(v).toString('base64');

@@ -5,9 +5,10 @@
 // without perl run the same script with plain sh, and every write takes the shell path.
 import { quote } from './sh.js';
 
-/** The shell function the apply header defines: sends one request (its five words, then the run's
- *  state directory). 0: done; 3: failed, reason printed; anything else (no writer on this host, or
- *  it went away): the caller does it with the shell instead. */
+/** The shell functions the apply header defines. fleet_put sends one request (its five words, then
+ *  the run's state directory). 0: done; 3: failed, reason printed; anything else (no writer on this
+ *  host, or it went away): the caller does it with the shell instead. fleet_reply reads the answer
+ *  to one request of a batch (frame.ts): 0 done, 1 failed or skipped (the reason printed). */
 export const PUT_FUNCTION = `fleet_put() {
   [ -n "\${FLEET_WQ:-}" ] || return 2
   printf '%s %s %s %s %s %s\\n' "$1" "$2" "$3" "$4" "\${5:--}" "\${FLEET_STATE:-}" >&"$FLEET_WQ" || return 2
@@ -17,6 +18,14 @@ export const PUT_FUNCTION = `fleet_put() {
     err\\ *) printf '%s\\n' "\${fleet_a#err }" >&2; return 3 ;;
   esac
   return 2
+}
+fleet_reply() {
+  IFS= read -r fleet_a <&"$FLEET_WR" || { echo 'fleet: the writer process ended early'; return 1; }
+  case $fleet_a in
+    ok) return 0 ;;
+    err\\ *) printf '%s\\n' "\${fleet_a#err }" ;;
+  esac
+  return 1
 }
 `;
 
@@ -97,12 +106,18 @@ sub attrs {
   '';
 }
 my $w = sub { $_[0] eq '-' ? '-' : unb64($_[0]) };
+# "G N": the next N requests come at once (applyScript sends a run of tasks that only write
+# files that way); after one fails the rest are answered "skip" and not done, as the shell would stop
+my ($left, $failed) = (0, 0);
 sub answer {
   my ($op, $p, $mode, $x, $y, $state) = split / /, shift, 6;
+  if ($op eq 'G') { ($left, $failed) = ($p, 0); return }
+  if ($left) { $left--; if ($failed) { print $rw "skip\n"; return } }
   my $e = $op eq 'W' ? put(unb64($p), $mode, unb64($x), $state // '')
     : $op eq 'A' ? attrs(unb64($p), $mode, $w->($x), $w->($y))
     : "unknown request $op";
   $e =~ tr/\n/ /;
+  $failed = 1 if $e ne '';
   print $rw $e eq '' ? "ok\n" : "err $e\n";
 }
 # The shell's end is what ends us, not the pipe's: a daemon that a step started may hold it open.

@@ -91,6 +91,40 @@ describe.each([
     expect(statSync(join(d, 'g')).uid).toBe(0);
   });
 
+  it('in a run of writing tasks, stops at the one that fails: those before are done, those after are not', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const { sections } = apply([
+      block(atomicWrite(join(d, 'a'), 'a'), setAttrs(join(d, 'a'), { owner: 'nobody' })),
+      block(atomicWrite(join(d, 'no/dir/b'), 'b')),
+      block(atomicWrite(join(d, 'c'), 'c')),
+    ], PATH);
+    expect(sections.get(0)).toEqual({ out: '', code: 0 });
+    expect(statSync(join(d, 'a')).uid).toBe(65534);
+    expect(sections.get(1)?.code).toBe(1);
+    expect(sections.get(1)?.out).toMatch(/no\/dir\/b/);
+    expect(sections.has(2)).toBe(false);
+    expect(readdirSync(d)).toEqual(['a']);
+  });
+
+  it('keeps the order of writes and other steps', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const f = join(d, 'f');
+    // read by the shell itself: the PATH of the writer case has no cat
+    const cat = (extra = '') => raw(`read -r l < ${f}; echo "$l"${extra}`);
+    const { sections } = apply([
+      block(atomicWrite(f, 'one\n')),
+      block(atomicWrite(join(d, 'g'), 'g')),
+      block(cat()),
+      block(atomicWrite(f, 'two\n')),
+      { steps: [cat('; false')], continueOnError: true },
+      block(atomicWrite(f, 'three\n')),
+      block(cat()),
+    ], PATH);
+    expect([...sections.entries()].map(([i, x]) => [i, x.out, x.code])).toEqual([
+      [0, '', 0], [1, '', 0], [2, 'one\n', 0], [3, '', 0], [4, 'two\n', 1], [5, '', 0], [6, 'three\n', 0],
+    ]);
+  });
+
   it('fails the step with the reason, leaves no temp file, and runs nothing after it', () => {
     const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
     const { sections } = apply([block(atomicWrite(join(d, 'no/such/dir/f'), 'x')), block(raw('echo never'))], PATH);
@@ -119,6 +153,11 @@ describe('the writer process', () => {
   it('runs the script with plain sh where perl is missing', () => {
     const r = spawnSync('/bin/sh', ['-c', WRITER_SHELL], { input: 'echo "[$FLEET_WQ]"\n', encoding: 'utf8', env: { PATH: NO_PERL } });
     expect(r).toMatchObject({ status: 0, stdout: '[]\n' });
+  });
+
+  it('gets a run of tasks that only write files as one batch', () => {
+    const s = applyScript([block(atomicWrite('/a', 'a')), block(atomicWrite('/b', 'b'), setAttrs('/b', { mode: '0600' })), block(raw('true')), block(atomicWrite('/c', 'c'))]).script;
+    expect(s.match(/'G \d+'/g)).toEqual(["'G 3'", "'G 1'"]);
   });
 
   it('is not started for an apply that writes no file', () => {
