@@ -30,7 +30,7 @@ export interface Probe {
  *  program (two or more) run as one process, and each on its own only where that fails. */
 export function gatherScript(probes: readonly Probe[], nonce = newNonce()): Framed {
   const section = ({ probe, inline }: Probe, i: number) =>
-    `printf '%s\\n' '${nonce} B ${i}'\n${inline ? '{' : '('} ${probe.text}\n${inline ? '}' : ')'} </dev/null 2>/dev/null\nprintf '\\n%s %s\\n' '${nonce} E ${i}' "$?"`;
+    `${beginMark(nonce, i)}\n${inline ? '{' : '('} ${probe.text}\n${inline ? '}' : ')'} </dev/null 2>/dev/null\n${endMark(nonce, i, '"$?"')}`;
   const batches = new Map<BatchProgram, number[]>();
   probes.forEach((p, i) => {
     if (!p.batch) return;
@@ -59,24 +59,18 @@ export interface ApplyBlock {
  *  A run of blocks that only write files or set owner/mode goes to the writer (writer.ts) as one
  *  batch where the host has it: no subshell and no round trip per block. */
 export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), header = ''): Framed {
-  const begin = (i: number) => `printf '%s\\n' '${nonce} B ${i}'`;
-  const end = (i: number, stop: boolean) => `printf '\\n%s %s\\n' '${nonce} E ${i}' "$fleet_rc"${stop ? `\n[ "$fleet_rc" -eq 0 ] || exit 0` : ''}`;
-  const one = (b: ApplyBlock, i: number) => `${begin(i)}\n( set -e\n${b.steps.map((s) => s.text).join('\n')}\n) </dev/null 2>&1\nfleet_rc=$?\n${end(i, !b.continueOnError)}`;
+  const end = (i: number, stop: boolean) => `${endMark(nonce, i, '"$fleet_rc"')}${stop ? `\n[ "$fleet_rc" -eq 0 ] || exit 0` : ''}`;
+  const one = (b: ApplyBlock, i: number) => `${beginMark(nonce, i)}\n( set -e\n${b.steps.map((s) => s.text).join('\n')}\n) </dev/null 2>&1\nfleet_rc=$?\n${end(i, !b.continueOnError)}`;
   const parts: string[] = [];
   for (let i = 0; i < blocks.length; ) {
-    const run: number[] = [];
-    for (let n = 0; i + run.length < blocks.length && batchable(blocks[i + run.length]!); ) {
-      n += blocks[i + run.length]!.steps.length;
-      if (n > MAX_BATCH && run.length) break;
-      run.push(i + run.length);
-    }
+    const run = batchRun(blocks, i);
     if (run.length === 0) {
       parts.push(one(blocks[i]!, i));
       i++;
       continue;
     }
     const requests = run.flatMap((k) => blocks[k]!.steps.map((s) => `'${s.request!}' "\${FLEET_STATE:-}"`));
-    const replies = run.map((k) => `${begin(k)}\nfleet_rc=0\n${blocks[k]!.steps.map(() => 'fleet_reply || fleet_rc=1').join('\n')}\n${end(k, true)}`);
+    const replies = run.map((k) => `${beginMark(nonce, k)}\nfleet_rc=0\n${blocks[k]!.steps.map(() => 'fleet_reply || fleet_rc=1').join('\n')}\n${end(k, true)}`);
     parts.push(`if [ -n "\${FLEET_WQ:-}" ] && printf '%s %s\\n' 'G ${requests.length}' - ${requests.join(' ')} >&"$FLEET_WQ"; then\n${replies.join('\n')}\nelse\n${run.map((k) => one(blocks[k]!, k)).join('\n')}\nfi`);
     i += run.length;
   }
@@ -88,6 +82,22 @@ export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), h
  *  (64 KiB, a few bytes per answer) never fills */
 const MAX_BATCH = 500;
 const batchable = (b: ApplyBlock) => !b.continueOnError && b.steps.length > 0 && b.steps.every((s) => s.request !== undefined);
+
+/** The batchable blocks from `start` on, up to MAX_BATCH requests (but at least one block). */
+function batchRun(blocks: readonly ApplyBlock[], start: number): number[] {
+  const run: number[] = [];
+  let requests = 0;
+  for (let k = start; k < blocks.length && batchable(blocks[k]!); k++) {
+    requests += blocks[k]!.steps.length;
+    if (requests > MAX_BATCH && run.length) break;
+    run.push(k);
+  }
+  return run;
+}
+
+/** The section markers parseFramed reads: the end marker follows a newline of its own. */
+const beginMark = (nonce: string, i: number) => `printf '%s\\n' '${nonce} B ${i}'`;
+const endMark = (nonce: string, i: number, status: string) => `printf '\\n%s %s\\n' '${nonce} E ${i}' ${status}`;
 
 /** Split framed output back into sections; a section that never ended is missing from the map.
  *  One pass over the markers: this runs on every exec's output, for every host. */

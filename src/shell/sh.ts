@@ -85,9 +85,10 @@ mv -f "$fleet_tmp" ${path}
 trap - EXIT`;
   const set = sh`fleet_c=${raw(b64)}`;
   if (validate || !writerCan(path, mode)) return join([set, viaShell]);
-  const step = join([set, throughWriter(`W ${base64(path)} ${mode ?? '-'} "$fleet_c"`, viaShell)]);
+  const request = `W ${base64(path)} ${mode ?? '-'}`;
+  const step = join([set, throughWriter(`${request} "$fleet_c"`, viaShell)]);
   // batched requests carry their content in the request line: only for contents that are small
-  return b64.length > BATCH_CONTENT ? step : Script.of(step.text, `W ${base64(path)} ${mode ?? '-'} ${b64} -`);
+  return b64.length > BATCH_CONTENT ? step : Script.of(step.text, `${request} ${b64} -`);
 }
 
 const BATCH_CONTENT = 64 * 1024;
