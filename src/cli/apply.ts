@@ -1,7 +1,7 @@
 // `fleet apply`: gather and show the plan, confirm, apply with progress, recap, exit code.
 import { ExitCode, FleetError } from '../errors.js';
 import { ConnectionPool } from '../engine/connections.js';
-import { exitCodeOf, runPlaybook, type RunOptions } from '../engine/run.js';
+import { exitCodeOf, preparePlays, runPlaybook, type RunOptions } from '../engine/run.js';
 import { countTasks, summarize, type RunReport } from '../engine/results.js';
 import { expectations, readPlanFile, toPlanFile, writePlanFile, type PlanFile } from '../engine/planfile.js';
 import type { Inventory } from '../inventory/index.js';
@@ -47,7 +47,9 @@ export async function applyCommand(io: CliIO, playbook: Playbook, inventory: Inv
     }
     // 1. the dry run, always: nothing is changed before the operator has seen the plan
     const pre = reporter(false);
-    const plan = await runPlaybook(playbook, inventory, { ...run, mode: 'check', listener: tty ? pre.listener : undefined, connections: pool });
+    // rendered and checked once, for the dry run and the rollout
+    const prepared = preparePlays(playbook, inventory, run);
+    const plan = await runPlaybook(playbook, inventory, { ...run, mode: 'check', listener: tty ? pre.listener : undefined, connections: pool, prepared });
     await pre.finish(plan);
     out(style.bold('PLAN'));
     out(planText(plan, style, true));
@@ -69,7 +71,7 @@ export async function applyCommand(io: CliIO, playbook: Playbook, inventory: Inv
     //    while the question was open is refused (as a drifted saved plan), never silently re-planned
     const rep = reporter(flags.diff);
     const expect = new Map(pending.map((h) => [h.host, h.plans ?? {}]));
-    const report = await runPlaybook(playbook, inventory, { ...run, onlyHosts: pending.map((h) => h.host), mode: 'apply', expect, listener: rep.listener, connections: pool });
+    const report = await runPlaybook(playbook, inventory, { ...run, onlyHosts: pending.map((h) => h.host), mode: 'apply', expect, listener: rep.listener, connections: pool, prepared });
     await rep.finish(report);
     // hosts without changes (or failed in the dry run) keep their dry-run outcome in the recap
     const hosts = plan.hosts.map((h) => report.hosts.find((a) => a.host === h.host) ?? h);

@@ -4,6 +4,9 @@ import type { ConnectionSpec, Transport } from '../transport/transport.js';
 
 export class ConnectionPool {
   private readonly open = new Map<string, Transport>();
+  /** per host, whether an earlier pass of this invocation (the dry run before an apply) found perl
+   *  there: scripts for hosts with perl leave out the shell fallbacks */
+  readonly perl = new Map<string, boolean>();
   constructor(private readonly factory: (spec: ConnectionSpec) => Transport = createTransport) {}
 
   async get(host: string, spec: ConnectionSpec): Promise<Transport> {

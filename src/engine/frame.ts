@@ -1,7 +1,7 @@
 // One exec per phase: probes (or change steps) are joined into one script whose output is framed
 // by markers carrying a per-run nonce, then split back exactly.
 import { randomBytes } from 'node:crypto';
-import type { Script } from '../shell/sh.js';
+import { requestLine, type Script, type WriterRequest } from '../shell/sh.js';
 import type { BatchProgram, FactBatch } from '../types.js';
 import { PUT_FUNCTION, usesWriter } from '../shell/writer.js';
 
@@ -27,8 +27,10 @@ export interface Probe {
 
 /** Probes: each runs with no stdin (the script itself arrives on stdin) and no stderr; in a subshell
  *  unless it is marked inline (a brace group with redirections forks nothing). Probes of one batch
- *  program (two or more) run as one process, and each on its own only where that fails. */
-export function gatherScript(probes: readonly Probe[], nonce = newNonce()): Framed {
+ *  program (two or more) run as one process, and each on its own only where that fails; `lean`
+ *  (the host is known to have perl) leaves that fallback out, and a batch that fails leaves its
+ *  sections missing. */
+export function gatherScript(probes: readonly Probe[], nonce = newNonce(), lean = false): Framed {
   const section = ({ probe, inline }: Probe, i: number) =>
     `${beginMark(nonce, i)}\n${inline ? '{' : '('} ${probe.text}\n${inline ? '}' : ')'} </dev/null 2>/dev/null\n${endMark(nonce, i, '"$?"')}`;
   const batches = new Map<BatchProgram, number[]>();
@@ -43,7 +45,7 @@ export function gatherScript(probes: readonly Probe[], nonce = newNonce()): Fram
   const parts = probes.flatMap((p, i) => (batched.has(i) ? [] : [section(p, i)]));
   for (const [program, members] of batches) {
     const run = program.script(nonce, members.map((i) => ({ index: i, arg: probes[i]!.batch!.arg })));
-    parts.push(`if ${run.text}; then :; else\n${members.map((i) => section(probes[i]!, i)).join('\n')}\nfi`);
+    parts.push(lean ? run.text : `if ${run.text}; then :; else\n${members.map((i) => section(probes[i]!, i)).join('\n')}\nfi`);
   }
   return { script: `${parts.join('\n')}\n`, nonce };
 }
@@ -57,8 +59,10 @@ export interface ApplyBlock {
 /** Changes: each block runs under `set -e` in a subshell, stdout+stderr captured; a failed block
  *  ends the script unless it may be ignored, so later changes never run on a broken host.
  *  A run of blocks that only write files or set owner/mode goes to the writer (writer.ts) as one
- *  batch where the host has it: no subshell and no round trip per block. */
-export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), header = ''): Framed {
+ *  batch where the host has it: no subshell, no round trip and no output write per block. `lean`
+ *  (the host is known to have perl) leaves out the shell path of those runs: without the writer the
+ *  run's first block fails. */
+export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), header = '', lean = false): Framed {
   const end = (i: number, stop: boolean) => `${endMark(nonce, i, '"$fleet_rc"')}${stop ? `\n[ "$fleet_rc" -eq 0 ] || exit 0` : ''}`;
   const one = (b: ApplyBlock, i: number) => `${beginMark(nonce, i)}\n( set -e\n${b.steps.map((s) => s.text).join('\n')}\n) </dev/null 2>&1\nfleet_rc=$?\n${end(i, !b.continueOnError)}`;
   const parts: string[] = [];
@@ -69,17 +73,36 @@ export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), h
       i++;
       continue;
     }
-    const requests = run.flatMap((k) => blocks[k]!.steps.map((s) => `'${s.request!}' "\${FLEET_STATE:-}"`));
-    const replies = run.map((k) => `${beginMark(nonce, k)}\nfleet_rc=0\n${blocks[k]!.steps.map(() => 'fleet_reply || fleet_rc=1').join('\n')}\n${end(k, true)}`);
-    parts.push(`if [ -n "\${FLEET_WQ:-}" ] && printf '%s %s\\n' 'G ${requests.length}' - ${requests.join(' ')} >&"$FLEET_WQ"; then\n${replies.join('\n')}\nelse\n${run.map((k) => one(blocks[k]!, k)).join('\n')}\nfi`);
+    const steps = run.flatMap((k) => blocks[k]!.steps.map((s) => ({ k, request: s.request! })));
+    const once = writeOnce(steps.map((s) => s.request));
+    const requests = once.flatMap((r) => (r ? [`'${requestLine(r)}' "\${FLEET_STATE:-}"`] : []));
+    const spec = run.map((k) => `${k}:${steps.filter((s, j) => s.k === k && once[j]).length}`).join(',');
+    parts.push(`if [ -n "\${FLEET_WQ:-}" ] && printf '%s %s\\n' 'G ${nonce} ${spec}' - ${requests.join(' ')} >&"$FLEET_WQ"; then\nfleet_batch ${nonce} ${run[0]} || exit 0\nelse\n${lean ? `fleet_lost ${nonce} ${run[0]}; exit 0` : run.map((k) => one(blocks[k]!, k)).join('\n')}\nfi`);
     i += run.length;
   }
-  const writer = blocks.some((b) => b.steps.some((s) => usesWriter(s.text)));
+  const writer = blocks.some((b) => b.steps.some((s) => s.request !== undefined || usesWriter(s.text)));
   return { script: `umask 022\n${writer ? PUT_FUNCTION : ''}${header}${parts.join('\n')}\n`, nonce, writer };
 }
 
-/** requests in one batch: the writer answers while the shell still sends, so the reply pipe
- *  (64 KiB, a few bytes per answer) never fills */
+/** In a batch nothing but the writer touches files, and nothing looks at them, until the batch
+ *  ends; so a file that several tasks write is written once, where the first of them wrote it,
+ *  with the last content and the mode the writes give together (the last mode given, else the old
+ *  file's). The batch still stops there if that write fails. An owner/mode change of the path
+ *  ends the run of writes. As in planning, a path names one file. */
+export function writeOnce(requests: readonly WriterRequest[]): (WriterRequest | undefined)[] {
+  const out: (WriterRequest | undefined)[] = [...requests];
+  const first = new Map<string, number>();
+  requests.forEach((r, i) => {
+    if (r.op === 'A') return void first.delete(r.path);
+    const at = first.get(r.path);
+    if (at === undefined) return void first.set(r.path, i);
+    out[at] = { ...r, mode: r.mode ?? out[at]!.mode };
+    out[i] = undefined;
+  });
+  return out;
+}
+
+/** requests in one batch: bounds the sections the writer holds before it prints them */
 const MAX_BATCH = 500;
 const batchable = (b: ApplyBlock) => !b.continueOnError && b.steps.length > 0 && b.steps.every((s) => s.request !== undefined);
 

@@ -21,6 +21,8 @@ export interface HostPlayInput {
   applyHeader?: string;
   /** apply a saved plan: refuse before changing anything if the host drifted from it */
   expect?: PlanExpectation;
+  /** whether an earlier pass (the dry run before an apply) found perl on the host */
+  perl?: boolean;
   onPhase(phase: 'gather' | 'apply' | 'verify'): void;
   onResult(r: TaskResult): void;
 }
@@ -53,7 +55,7 @@ export const changesKey = (changes: readonly Change[], noLog = false): string =>
 
 const BASE = hostFacts();
 
-export async function runHostPlay(input: HostPlayInput): Promise<{ results: TaskResult[]; failed: boolean; fingerprint: Record<string, string>; changeKeys: Record<string, string> }> {
+export async function runHostPlay(input: HostPlayInput): Promise<{ results: TaskResult[]; failed: boolean; fingerprint: Record<string, string>; changeKeys: Record<string, string>; perl: boolean }> {
   const { remote, mode } = input;
   const cache = new Map<string, unknown>();
   const stale = new Set<string>();
@@ -73,13 +75,22 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     return r;
   };
 
+  /** the host has perl (writer.ts, file-batch.ts), as any gather of this run found; assumed before
+   *  the first (Essential on Debian and Ubuntu): a host without it costs one more gather, once */
+  const perl = () => (cache.get(BASE.key) as HostFacts | undefined)?.perl ?? input.perl ?? true;
+
   async function gather(facts: Fact<unknown>[]): Promise<void> {
     const byKey = new Map<string, Fact<unknown>>([[BASE.key, BASE]]);
     for (const f of facts) byKey.set(f.key, f);
     const list = [...byKey.values()];
-    const framed = gatherScript(list);
-    const r = await remote.run(framed.script);
-    const sections = parseFramed(r.stdout, framed.nonce);
+    const once = async (lean: boolean) => {
+      const framed = gatherScript(list, undefined, lean);
+      const r = await remote.run(framed.script);
+      return { r, sections: parseFramed(r.stdout, framed.nonce) };
+    };
+    let { r, sections } = await once(perl());
+    // a batch program failed on a lean script: once more, each probe with its own fallback
+    if (perl() && sections.size < list.length) ({ r, sections } = await once(false));
     list.forEach((f, i) => {
       const s = sections.get(i);
       if (!s) throw new RemoteFailure(`gathering facts failed (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' ') || 'no output'}`);
@@ -103,7 +114,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     if (drift.length) throw new DriftRefusal(`refused: the host changed since the plan (${drift.join('; ')}); nothing was changed here — plan again to review what it would do now`);
     input.onPhase('apply');
     const blocks = planned.flatMap((p) => p.changes.map((c) => ({ steps: c.steps, continueOnError: p.prep.call.ignoreErrors })));
-    const framed = applyScript(blocks, undefined, input.applyHeader);
+    const framed = applyScript(blocks, undefined, input.applyHeader, perl());
     let r;
     try {
       r = await remote.run(framed.script, undefined, framed.writer);
@@ -236,7 +247,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
   // results arrive per window; report them in task order
   const order = new Map(queue.map((p, i) => [p.call, i]));
   const pos = (r: TaskResult) => order.get(callOf.get(r)!) ?? 0;
-  return { results: [...results].sort((a, b) => pos(a) - pos(b)), failed, fingerprint, changeKeys };
+  return { results: [...results].sort((a, b) => pos(a) - pos(b)), failed, fingerprint, changeKeys, perl: perl() };
 }
 
 function record(c: Change) {

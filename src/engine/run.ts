@@ -43,7 +43,11 @@ export interface RunOptions {
   inventoryFile?: string;
   /** apply a saved plan: per host, per play index, what the plan saw */
   expect?: Map<string, Record<number, PlanExpectation>>;
+  /** the plays as preparePlays gave them for these options (a dry run's, reused by its apply) */
+  prepared?: PreparedPlays;
 }
+
+export type PreparedPlays = { play: Playbook['plays'][number]; hosts: HostPlan[] }[];
 
 interface HostPlan {
   host: string;
@@ -54,7 +58,7 @@ interface HostPlan {
 }
 
 /** Everything that can be wrong with the input, found before the first connection. */
-export function preparePlays(playbook: Playbook, inventory: Inventory, opts: Pick<RunOptions, 'registry' | 'limit' | 'tags' | 'extraVars' | 'onlyHosts'>): { play: Playbook['plays'][number]; hosts: HostPlan[] }[] {
+export function preparePlays(playbook: Playbook, inventory: Inventory, opts: Pick<RunOptions, 'registry' | 'limit' | 'tags' | 'extraVars' | 'onlyHosts'>): PreparedPlays {
   const files = new FileCache(playbook.dir);
   const limited = opts.limit ? new Set(selectHosts(inventory, opts.limit)) : undefined;
   return playbook.plays.map((play) => {
@@ -90,7 +94,8 @@ export function interruptRuns(reason = 'interrupted (SIGINT)'): void {
 
 export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts: RunOptions): Promise<RunReport> {
   const started = Date.now();
-  const plays = preparePlays(playbook, inventory, opts);
+  const only = opts.onlyHosts && new Set(opts.onlyHosts);
+  const plays = opts.prepared?.map(({ play, hosts }) => ({ play, hosts: only ? hosts.filter((h) => only.has(h.host)) : hosts })) ?? preparePlays(playbook, inventory, opts);
   const pool = opts.connections ?? new ConnectionPool();
   // the engine's only way out: listeners see no_log applied and secrets redacted (src/secrets/)
   const listener = opts.listener;
@@ -150,9 +155,11 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
         vars: hp.vars,
         applyHeader: opts.mode === 'apply' ? backupHeader(runId) : undefined,
         expect: health ? undefined : opts.expect?.get(hp.host)?.[playIndex],
+        perl: pool.perl.get(hp.host),
         onPhase: (phase) => emit({ type: 'host-phase', host: hp.host, phase }),
         onResult: (res) => partial.push(res),
       });
+      pool.perl.set(hp.host, out.perl);
       partial = health ? out.results.map(asHealth) : out.results;
       if (!health) r.plans = { ...r.plans, [playIndex]: { facts: out.fingerprint, tasks: out.changeKeys } };
       for (const res of partial) emit({ type: 'task', host: hp.host, result: res });

@@ -12,6 +12,8 @@ export interface HostFacts {
   systemd: boolean;
   apt: boolean;
   docker: { installed: boolean; running: boolean; version: string; driver: string };
+  /** perl on the PATH: fleet's later scripts on this host then leave out their shell fallbacks */
+  perl: boolean;
 }
 
 const probe = raw(`. /etc/os-release 2>/dev/null
@@ -21,6 +23,7 @@ c=$(systemd-detect-virt --container 2>/dev/null) || c=$(cat /run/systemd/contain
 echo "container=\${c:-none}"
 [ -d /run/systemd/system ] && echo systemd=1
 command -v apt-get >/dev/null && echo apt=1
+command -v perl >/dev/null && echo perl=1
 command -v dockerd >/dev/null && echo docker_installed=1
 if command -v docker >/dev/null && [ -S /var/run/docker.sock ]; then
   d=$(timeout 10 docker info --format '{{.ServerVersion}}|{{.Driver}}' 2>/dev/null) && echo "docker_info=$d"
@@ -51,6 +54,7 @@ export function hostFacts(): Fact<HostFacts> {
         systemd: kv.has('systemd'),
         apt: kv.has('apt'),
         docker: { installed: kv.has('docker_installed'), running: kv.has('docker_info'), version: dv, driver: drv },
+        perl: kv.has('perl'),
       };
     },
   };

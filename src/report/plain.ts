@@ -13,8 +13,16 @@ export interface PlainOptions {
 }
 
 export function plainReporter(o: PlainOptions): Reporter {
+  // a host's task lines arrive together, before its host-end: written at once, as one write
+  // (to a pipe, each write is a system call: thousands of task results would cost as many)
+  let lines: string[] = [];
+  const flush = () => {
+    if (lines.length) o.write(lines.join('\n'));
+    lines = [];
+  };
   return {
     listener(e: RunEvent) {
+      if (e.type !== 'task') flush();
       switch (e.type) {
         case 'play-start':
           o.write(o.style.bold(`PLAY ${e.play} — ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`));
@@ -23,8 +31,7 @@ export function plainReporter(o: PlainOptions): Reporter {
           const r = e.result;
           // a findings-only task is ok (it changes nothing) but what it found is news
           if (!o.verbose && (r.status === 'ok' || r.status === 'skipped') && !r.checks?.some((c) => c.status === 'finding')) break;
-          o.write(taskLine(e.host, r, o.style));
-          for (const l of taskDetails(r, o.style, o.diff)) o.write(l);
+          lines.push(taskLine(e.host, r, o.style), ...taskDetails(r, o.style, o.diff));
           break;
         }
         case 'host-end': {
@@ -36,6 +43,8 @@ export function plainReporter(o: PlainOptions): Reporter {
         default:
       }
     },
-    async finish() {},
+    async finish() {
+      flush();
+    },
   };
 }

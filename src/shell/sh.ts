@@ -4,13 +4,22 @@
 /** A piece of POSIX shell that fleet built itself. Construct only through `sh`, `raw` or `join`. */
 export class Script {
   private constructor(
-    readonly text: string,
+    private made: string | (() => string),
     /** the same step as one writer request (writer.ts), for runs of steps the writer does alone */
-    readonly request?: string,
+    readonly request?: WriterRequest,
   ) {}
   /** @internal use `sh`, `raw` or `join` */
-  static of(text: string, request?: string): Script {
+  static of(text: string, request?: WriterRequest): Script {
     return new Script(text, request);
+  }
+  /** @internal a step whose shell text is built only when needed: a writer request's shell path is
+   *  read neither by dry runs, nor by verification, nor by the writer */
+  static lazy(text: () => string, request: WriterRequest): Script {
+    return new Script(text, request);
+  }
+  get text(): string {
+    if (typeof this.made !== 'string') this.made = this.made();
+    return this.made;
   }
   toString(): string {
     return this.text;
@@ -64,7 +73,16 @@ export function join(scripts: readonly Script[], sep = '\n'): Script {
  *  Where the apply script runs under the writer (writer.ts) it does the write in its own process;
  *  otherwise, or to validate, the shell does it. */
 export function atomicWrite(path: string, content: string | Buffer, mode?: string, validate?: string): Script {
-  const b64 = base64(content);
+  const request = { op: 'W', path, mode, content: base64(content) } as const;
+  const writer = !validate && writerCan(path, mode);
+  // batched requests carry their content in the request line: only for contents that are small
+  if (writer && request.content.length <= BATCH_CONTENT) return Script.lazy(() => writeStep(request, validate, writer).text, request);
+  return writeStep(request, validate, writer);
+}
+
+/** The write as a shell step: through the writer where there is one (`writer`), else the shell's. */
+function writeStep(request: WriterRequest & { op: 'W' }, validate: string | undefined, writer: boolean): Script {
+  const { path, mode, content: b64 } = request;
   const check = validate ? `\n${validate.replace(/%s/g, '"$fleet_tmp"')}` : '';
   // Every process started here is paid once per host per file, so the temp name needs no mktemp:
   // the shell's pid makes it unique on the host, noclobber (O_EXCL) refuses anything already there,
@@ -84,11 +102,20 @@ ${backup(path)}
 mv -f "$fleet_tmp" ${path}
 trap - EXIT`;
   const set = sh`fleet_c=${raw(b64)}`;
-  if (validate || !writerCan(path, mode)) return join([set, viaShell]);
-  const request = `W ${base64(path)} ${mode ?? '-'}`;
-  const step = join([set, throughWriter(`${request} "$fleet_c"`, viaShell)]);
-  // batched requests carry their content in the request line: only for contents that are small
-  return b64.length > BATCH_CONTENT ? step : Script.of(step.text, `${request} ${b64} -`);
+  if (!writer) return join([set, viaShell]);
+  return join([set, throughWriter(requestLine(request, '"$fleet_c"'), viaShell)]);
+}
+
+/** A write (content base64) or an owner/mode change the writer (writer.ts) can do by itself. */
+export type WriterRequest =
+  | { op: 'W'; path: string; mode?: string; content: string }
+  | { op: 'A'; path: string; mode?: string; owner?: string; group?: string };
+
+/** The request as the writer reads it: one line, every word base64, octal or `-` (the content word
+ *  may be given as shell that expands to the base64). */
+export function requestLine(r: WriterRequest, content = r.op === 'W' ? r.content : ''): string {
+  const opt = (v: string | undefined) => (v ? base64(v) : '-');
+  return r.op === 'W' ? `W ${base64(r.path)} ${r.mode ?? '-'} ${content} -` : `A ${base64(r.path)} ${r.mode ?? '-'} ${opt(r.owner)} ${opt(r.group)}`;
 }
 
 const BATCH_CONTENT = 64 * 1024;
@@ -96,14 +123,14 @@ const BATCH_CONTENT = 64 * 1024;
 /** Change a path's owner, group and mode (each only if given), through the writer where there is
  *  one. Owner before mode: a chown clears setuid and setgid bits. */
 export function setAttrs(path: string, want: { mode?: string; owner?: string; group?: string }): Script {
-  const viaShell = join([
+  const viaShell = () => join([
     ...(want.owner ? [sh`chown ${want.owner} ${path}`] : []),
     ...(want.group ? [sh`chgrp ${want.group} ${path}`] : []),
     ...(want.mode ? [sh`chmod ${want.mode} ${path}`] : []),
   ]);
-  if (!writerCan(path, want.mode)) return viaShell;
-  const request = `A ${base64(path)} ${want.mode ?? '-'} ${want.owner ? base64(want.owner) : '-'} ${want.group ? base64(want.group) : '-'}`;
-  return Script.of(throughWriter(request, viaShell).text, request);
+  if (!writerCan(path, want.mode)) return viaShell();
+  const request: WriterRequest = { op: 'A', path, ...want };
+  return Script.lazy(() => throughWriter(requestLine(request), viaShell()).text, request);
 }
 
 const base64 = (v: string | Buffer) => Buffer.from(v).toString('base64');

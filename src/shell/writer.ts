@@ -7,8 +7,9 @@ import { quote } from './sh.js';
 
 /** The shell functions the apply header defines. fleet_put sends one request (its five words, then
  *  the run's state directory). 0: done; 3: failed, reason printed; anything else (no writer on this
- *  host, or it went away): the caller does it with the shell instead. fleet_reply reads the answer
- *  to one request of a batch (frame.ts): 0 done, 1 failed or skipped (the reason printed). */
+ *  host, or it went away): the caller does it with the shell instead. fleet_batch NONCE FIRST
+ *  waits for the end of a batch (frame.ts), whose framed sections the writer prints itself:
+ *  0 all done, 1 one failed (stop). fleet_lost NONCE FIRST fails the batch's first block. */
 export const PUT_FUNCTION = `fleet_put() {
   [ -n "\${FLEET_WQ:-}" ] || return 2
   printf '%s %s %s %s %s %s\\n' "$1" "$2" "$3" "$4" "\${5:--}" "\${FLEET_STATE:-}" >&"$FLEET_WQ" || return 2
@@ -19,13 +20,12 @@ export const PUT_FUNCTION = `fleet_put() {
   esac
   return 2
 }
-fleet_reply() {
-  IFS= read -r fleet_a <&"$FLEET_WR" || { echo 'fleet: the writer process ended early'; return 1; }
-  case $fleet_a in
-    ok) return 0 ;;
-    err\\ *) printf '%s\\n' "\${fleet_a#err }" ;;
-  esac
-  return 1
+fleet_batch() {
+  IFS= read -r fleet_a <&"$FLEET_WR" || { fleet_lost "$1" "$2"; return 1; }
+  [ "$fleet_a" = ok ]
+}
+fleet_lost() {
+  printf '%s\\n%s\\n\\n%s %s\\n' "$1 B $2" 'fleet: the writer process is gone (it did not start or ended early); writes of this batch may be done' "$1 E $2" 1
 }
 `;
 
@@ -106,18 +106,41 @@ sub attrs {
   '';
 }
 my $w = sub { $_[0] eq '-' ? '-' : unb64($_[0]) };
-# "G N": the next N requests come at once (applyScript sends a run of tasks that only write
-# files that way); after one fails the rest are answered "skip" and not done, as the shell would stop
-my ($left, $failed) = (0, 0);
-sub answer {
+sub one {
   my ($op, $p, $mode, $x, $y, $state) = split / /, shift, 6;
-  if ($op eq 'G') { ($left, $failed) = ($p, 0); return }
-  if ($left) { $left--; if ($failed) { print $rw "skip\n"; return } }
   my $e = $op eq 'W' ? put(unb64($p), $mode, unb64($x), $state // '')
     : $op eq 'A' ? attrs(unb64($p), $mode, $w->($x), $w->($y))
     : "unknown request $op";
   $e =~ tr/\n/ /;
-  $failed = 1 if $e ne '';
+  $e;
+}
+# "G NONCE K:N,...": the requests of a run of blocks that only write files (applyScript) come at
+# once, N for block K (0 where an earlier write carries its content). We print the blocks' framed
+# sections in one write, as the shell would have (one packet instead of two per block), then
+# answer once. After a failure the rest are not done and get no section, as the shell would stop.
+my ($nonce, @blocks, $out, $failed, $err);
+sub closed {
+  while (@blocks && !$blocks[0][1]) {
+    my $k = (shift @blocks)->[0];
+    $out .= "$nonce B $k\n" . ($err ne '' ? "$err\n" : '') . "\n$nonce E $k " . ($err ne '' ? 1 : 0) . "\n" if $err ne '' || !$failed;
+    $err = '';
+  }
+  return if @blocks;
+  for (my $o = 0; $o < length $out; ) { my $n = syswrite STDOUT, $out, length($out) - $o, $o; last unless $n; $o += $n }
+  print $rw $failed ? "stop\n" : "ok\n";
+}
+sub batched {
+  my $e = $failed ? '' : one(shift);
+  $err = $e if $e ne '';
+  $failed ||= $e ne '';
+  $blocks[0][1]--;
+  closed();
+}
+sub answer {
+  my $line = shift;
+  return batched($line) if @blocks;
+  if ($line =~ /^G (\S+) (\S+)/) { ($nonce, $out, $failed, $err) = ($1, '', 0, ''); @blocks = map [split /:/], split /,/, $2; return closed() }
+  my $e = one($line);
   print $rw $e eq '' ? "ok\n" : "err $e\n";
 }
 # The shell's end is what ends us, not the pipe's: a daemon that a step started may hold it open.

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { applyScript, gatherScript, parseFramed } from '../../src/engine/frame.js';
+import { applyScript, gatherScript, parseFramed, writeOnce } from '../../src/engine/frame.js';
 import { raw, sh } from '../../src/shell/sh.js';
 
 const runSh = (script: string) => spawnSync('/bin/sh', ['-s'], { input: script, encoding: 'utf8' });
@@ -53,5 +53,24 @@ describe('framing', () => {
 
   it('treats a section that never ended as missing', () => {
     expect(parseFramed('N B 0\npartial output', 'N').size).toBe(0);
+  });
+});
+
+describe('writeOnce: each file of a batch written once', () => {
+  const W = (path: string, content: string, mode?: string) => ({ op: 'W' as const, path, content, ...(mode ? { mode } : {}) });
+  const A = (path: string, mode: string) => ({ op: 'A' as const, path, mode });
+
+  it('writes a file where it was first written, with the last content and the last mode given', () => {
+    expect(writeOnce([W('/f', '1'), W('/g', 'g'), W('/f', '2', '0600'), W('/f', '3')])).toEqual([
+      { ...W('/f', '3'), mode: '0600' }, W('/g', 'g'), undefined, undefined,
+    ]);
+    expect(writeOnce([W('/f', '1', '0600'), W('/f', '2', '0640')])).toEqual([W('/f', '2', '0640'), undefined]);
+    expect(writeOnce([W('/f', '1'), W('/f', '2')])).toEqual([{ ...W('/f', '2'), mode: undefined }, undefined]);
+  });
+
+  it('starts over after an owner/mode change of that path, not of another', () => {
+    expect(writeOnce([W('/f', '1'), A('/f', '0600'), W('/f', '2'), A('/g', '0700'), W('/f', '3')])).toEqual([
+      W('/f', '1'), A('/f', '0600'), { ...W('/f', '3'), mode: undefined }, A('/g', '0700'), undefined,
+    ]);
   });
 });

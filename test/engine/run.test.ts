@@ -9,6 +9,12 @@ import { parseInventoryText } from '../../src/inventory/index.js';
 import { parsePlaybook } from '../../src/playbook/load.js';
 import type { RunReport } from '../../src/engine/results.js';
 import { testRegistry } from '../support/test-tasks.js';
+import { builtinRegistry } from '../../src/tasks/builtin.js';
+import { ConnectionPool } from '../../src/engine/connections.js';
+import { LocalTransport } from '../../src/transport/local.js';
+import type { ExecOptions } from '../../src/transport/transport.js';
+import { quote } from '../../src/shell/sh.js';
+import { withoutOnPath } from '../support/path.js';
 
 const registry = testRegistry();
 const inventory = (hosts: string[], vars = '') => parseInventoryText(`all:\n  hosts:\n${hosts.map((h) => `    ${h}: { ansible_connection: local, breaks: ${h === 'h1'} ${vars} }\n`).join('')}`, 'inv.yaml');
@@ -204,5 +210,32 @@ describe('engine: predicted facts', () => {
     expect(readFileSync(`${dir}/f`, 'utf8')).toBe('a=1\nb=2\n# BEGIN FLEET MANAGED BLOCK\nc=3\n# END FLEET MANAGED BLOCK\n');
     const again = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry: reg });
     expect(again.hosts[0]!.counts.changed).toBe(0);
+  });
+});
+
+describe('engine: lean scripts, for hosts with perl', () => {
+  // a local host on whose PATH there is no perl
+  const noPerl = withoutOnPath('perl');
+  class NoPerlTransport extends LocalTransport {
+    override exec(command: string, opts?: ExecOptions) {
+      return super.exec(`PATH=${quote(noPerl)}; export PATH; ${command}`, opts);
+    }
+  }
+
+  it('gathers again with the shell fallbacks when a lean gather fails (no perl), then writes without perl', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    writeFileSync(join(dir, 'a'), 'old a\n');
+    const pb = parsePlaybook(`- hosts: all\n  tasks:\n${['a', 'b', 'c'].map((n) => `    - name: ${n}\n      copy: { dest: ${dir}/${n}, content: "new ${n}\\n" }\n`).join('')}`, join(tmpdir(), 'pb.yaml'), builtinRegistry());
+    const pool = new ConnectionPool(() => new NoPerlTransport());
+    const check = await runPlaybook(pb, inventory(['h1']), { mode: 'check', registry: builtinRegistry(), connections: pool });
+    expect(statuses(check, 'h1')).toEqual(['a:would-change', 'b:would-change', 'c:would-change']);
+    expect(check.hosts[0]!.tasks[0]!.changes[0]!.diff).toMatchObject({ before: 'old a\n' });
+    expect(pool.execCount('h1')).toBe(2); // the lean gather, then the full one
+    expect(pool.perl.get('h1')).toBe(false);
+    const apply = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry: builtinRegistry(), connections: pool });
+    expect(statuses(apply, 'h1')).toEqual(['a:changed', 'b:changed', 'c:changed']);
+    expect(readFileSync(join(dir, 'c'), 'utf8')).toBe('new c\n');
+    expect(pool.execCount('h1')).toBe(5); // known now: gather, apply, verify with the fallbacks
+    await pool.closeAll();
   });
 });

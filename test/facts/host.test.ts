@@ -18,5 +18,6 @@ describe('hostFacts', () => {
     expect(inline.arch).toBe(execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim());
     expect(inline.user).toBe(userInfo().username);
     expect(inline.os.family).toBe('debian');
+    expect(inline.perl).toBe(spawnSync('sh', ['-c', 'command -v perl']).status === 0);
   });
 });

@@ -2,7 +2,7 @@
 // perl on this machine. PATH decides which path a write takes: with only perl and sh on it the
 // shell path's base64, cp, sync and mv are missing, so a write that works went through the writer.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,18 +17,20 @@ import { onlyOnPath, withoutOnPath } from '../support/path.js';
 const WRITER_ONLY = onlyOnPath('perl', 'sh', 'df', 'mkdir', 'chmod');
 const NO_PERL = withoutOnPath('perl');
 
-function apply(blocks: ApplyBlock[], PATH: string, state?: string) {
+function applyIn(blocks: ApplyBlock[], PATH: string, state?: string, lean = false) {
   const header = state ? backupHeader('r1').replace(/if \[ "\$\(id -u\)" = 0 \]; then S=[^;]*;/, `if :; then S=${state};`) : '';
-  const f = applyScript(blocks, undefined, header);
+  const f = applyScript(blocks, undefined, header, lean);
   const r = spawnSync('/bin/sh', ['-c', WRITER_SHELL], { input: f.script, encoding: 'utf8', env: { PATH }, timeout: 20_000 });
   return { r, sections: parseFramed(r.stdout, f.nonce), writer: f.writer };
 }
 const block = (...steps: ReturnType<typeof raw>[]): ApplyBlock => ({ steps, continueOnError: false });
 
 describe.each([
-  ['the writer', WRITER_ONLY],
-  ['the shell, on a host without perl', NO_PERL],
-])('file writes through %s', (_name, PATH) => {
+  ['the writer', WRITER_ONLY, false],
+  ['the writer, with the lean script of a host known to have perl', WRITER_ONLY, true],
+  ['the shell, on a host without perl', NO_PERL, false],
+])('file writes through %s', (_name, PATH, lean) => {
+  const apply = (blocks: ApplyBlock[], PATH: string, state?: string) => applyIn(blocks, PATH, state, lean);
   it('writes any bytes, with the given mode, the old owner and mode, or 0644', () => {
     const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
     writeFileSync(join(d, 'old'), 'old\n');
@@ -106,6 +108,45 @@ describe.each([
     expect(readdirSync(d)).toEqual(['a']);
   });
 
+  it('writes a file that several tasks of a batch write once, ending as if each had been written', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const [f, g, state] = [join(d, 'f'), join(d, 'g'), join(d, 'state')];
+    writeFileSync(f, 'orig\n');
+    chownSync(f, 65534, 12345);
+    chmodSync(f, 0o640);
+    const blocks = [
+      block(atomicWrite(f, 'one\n')),
+      block(atomicWrite(g, 'g\n')),
+      block(atomicWrite(f, 'two\n', '0600')),
+      block(setAttrs(g, { mode: '0700' })),
+      block(atomicWrite(f, 'three\n')),
+    ];
+    const { sections } = apply(blocks, PATH, state);
+    expect([...sections.entries()]).toEqual([0, 1, 2, 3, 4].map((i) => [i, { out: '', code: 0 }]));
+    expect(readFileSync(f, 'utf8')).toBe('three\n');
+    // the 0600 write made a new file of root's, and the last write kept that file's owner and mode
+    expect(statSync(f)).toMatchObject({ uid: 0, gid: 0 });
+    expect(statSync(f).mode & 0o7777).toBe(0o600);
+    expect(statSync(g).mode & 0o7777).toBe(0o700);
+    expect(readFileSync(join(state, 'files', f), 'utf8')).toBe('orig\n');
+    expect(statSync(join(state, 'files', f))).toMatchObject({ uid: 65534, gid: 12345 });
+    expect(readFileSync(join(state, 'manifest'), 'utf8')).toBe(`file ${f}\ncreated ${g}\n`);
+    // where the writer runs, the batch carries one write of f
+    const script = applyScript(blocks).script;
+    expect(script.match(new RegExp(`'W ${Buffer.from(f).toString('base64')} `, 'g'))).toHaveLength(1);
+  });
+
+  it('in a batch, a failed write of a file several tasks write fails the first of them; nothing after it is done', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const bad = join(d, 'no/dir/f');
+    const { sections } = apply([block(atomicWrite(join(d, 'a'), 'a')), block(atomicWrite(bad, '1')), block(atomicWrite(join(d, 'b'), 'b')), block(atomicWrite(bad, '2'))], PATH);
+    expect(sections.get(0)).toEqual({ out: '', code: 0 });
+    expect(sections.get(1)?.code).toBe(1);
+    expect(sections.get(1)?.out).toMatch(/no\/dir\/f/);
+    expect([...sections.keys()]).toEqual([0, 1]);
+    expect(readdirSync(d)).toEqual(['a']);
+  });
+
   it('keeps the order of writes and other steps', () => {
     const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
     const f = join(d, 'f');
@@ -137,7 +178,7 @@ describe.each([
 
 describe('the writer process', () => {
   it("hands through the script's output and exit status", () => {
-    const { r } = apply([block(raw('echo out; echo err >&2')), { steps: [raw('exit 7')], continueOnError: true }], WRITER_ONLY);
+    const { r } = applyIn([block(raw('echo out; echo err >&2')), { steps: [raw('exit 7')], continueOnError: true }], WRITER_ONLY);
     expect(r.stdout).toContain('out\nerr\n');
     const code = spawnSync('/bin/sh', ['-c', WRITER_SHELL], { input: 'echo hi; exit 5\n', encoding: 'utf8', env: { PATH: WRITER_ONLY } });
     expect(code).toMatchObject({ status: 5, stdout: 'hi\n' });
@@ -156,8 +197,29 @@ describe('the writer process', () => {
   });
 
   it('gets a run of tasks that only write files as one batch', () => {
-    const s = applyScript([block(atomicWrite('/a', 'a')), block(atomicWrite('/b', 'b'), setAttrs('/b', { mode: '0600' })), block(raw('true')), block(atomicWrite('/c', 'c'))]).script;
-    expect(s.match(/'G \d+'/g)).toEqual(["'G 3'", "'G 1'"]);
+    const f = applyScript([block(atomicWrite('/a', 'a')), block(atomicWrite('/b', 'b'), setAttrs('/b', { mode: '0600' })), block(raw('true')), block(atomicWrite('/c', 'c'))]);
+    expect(f.script.match(/'G \S+ [\d:,]+'/g)).toEqual([`'G ${f.nonce} 0:1,1:2'`, `'G ${f.nonce} 3:1'`]);
+  });
+
+  it('fails the first task of a batch, and runs nothing after it, when the writer goes away mid-batch', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const f = applyScript([block(atomicWrite(join(d, 'a'), 'a')), block(atomicWrite(join(d, 'b'), 'b')), block(raw(`echo never > ${d}/c`))]);
+    // a writer that takes the requests (fd 4, /dev/null) and ends without an answer (fd 3 at EOF)
+    const r = spawnSync('/bin/sh', ['-s'], { input: f.script, encoding: 'utf8', env: { PATH: WRITER_ONLY, FLEET_WQ: '4', FLEET_WR: '3' }, stdio: ['pipe', 'pipe', 'pipe', openSync('/dev/null', 'r'), openSync('/dev/null', 'w')] });
+    const sections = parseFramed(r.stdout, f.nonce);
+    expect([...sections.keys()]).toEqual([0]);
+    expect(sections.get(0)).toEqual({ out: 'fleet: the writer process is gone (it did not start or ended early); writes of this batch may be done\n', code: 1 });
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('fails the first task of a batch of a lean script, and runs nothing after it, where the writer did not start', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const f = applyScript([block(raw(`echo before > ${d}/z`)), block(atomicWrite(join(d, 'a'), 'a')), block(raw(`echo never > ${d}/c`))], undefined, '', true);
+    const r = spawnSync('/bin/sh', ['-s'], { input: f.script, encoding: 'utf8', env: { PATH: withoutOnPath() } });
+    const sections = parseFramed(r.stdout, f.nonce);
+    expect([...sections.keys()]).toEqual([0, 1]);
+    expect(sections.get(1)).toMatchObject({ out: expect.stringMatching(/^fleet: the writer process is gone/), code: 1 });
+    expect(readdirSync(d)).toEqual(['z']);
   });
 
   it('is not started for an apply that writes no file', () => {
