@@ -20,9 +20,61 @@ function lookup(scope: Vars, path: string): unknown {
   return cur;
 }
 
+/** A template that is only text and `{{ a.b }}` (no helper, block, partial, comment, escape or
+ *  whitespace control): its text and paths, or null. */
+type Simple = (string | string[])[];
+const simple = new Map<string, Simple | null>();
+const MUSTACHE = /\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}/g;
+const LITERALS = new Set(['this', 'true', 'false', 'null', 'undefined', 'else']);
+
+function simpleOf(template: string): Simple | null {
+  let parts = simple.get(template);
+  if (parts !== undefined) return parts;
+  parts = [];
+  let last = 0;
+  for (const m of template.matchAll(MUSTACHE)) {
+    const path = m[1]!.split('.');
+    if (LITERALS.has(path[0]!) || (path.length === 1 && path[0]! in hb.helpers)) {
+      parts = null;
+      break;
+    }
+    parts.push(template.slice(last, m.index), path);
+    last = m.index + m[0].length;
+  }
+  parts?.push(template.slice(last));
+  // what is left of other syntax: `{{#`, `{{!`, `{{~`, `\{{`, `{{{ x }}}`
+  if (parts?.some((p) => typeof p === 'string' && /\{\{|\\$|\{$|^\}/.test(p))) parts = null;
+  simple.set(template, parts);
+  return parts;
+}
+
+/** Handlebars' own output for a simple template whose every path is a string, number or boolean;
+ *  undefined for anything else (Handlebars then renders it, or names what is missing). Thousands of
+ *  task arguments per run are such templates, and Handlebars' per-call setup costs more than this. */
+function renderSimple(parts: Simple, scope: Vars): string | undefined {
+  let out = '';
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      out += p;
+      continue;
+    }
+    let v: unknown = scope;
+    for (const k of p) {
+      if (v === null || typeof v !== 'object' || !Object.hasOwn(v, k)) return undefined;
+      v = (v as Record<string, unknown>)[k];
+    }
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+    out += String(v);
+  }
+  return out;
+}
+
 /** Render one template string. `where` names the place for errors ("task 'x'", a file). */
 export function renderString(template: string, scope: Vars, where: string, loc?: SourceLoc): string {
   if (!template.includes('{{')) return template;
+  const parts = simpleOf(template);
+  const fast = parts && renderSimple(parts, scope);
+  if (fast !== undefined && fast !== null) return fast;
   let fn = cache.get(template);
   try {
     if (!fn) {
