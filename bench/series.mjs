@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileSync as write } from 'node:fs';
 import { fleetPlaybook } from './playbooks.mjs';
 
-const TASK_ROUNDS = 3;
+const TASK_ROUNDS = 5;
 
 /** `only: 'tasks'` measures the task series alone and writes nothing (a quick look). */
 export async function writeSeries({ setup, fleetRun, median, log, here, only }) {
