@@ -2,7 +2,6 @@
 // (bench/series.md), data (bench/series.json) and a plot (bench/scaling.svg).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileSync as write } from 'node:fs';
 import { fleetPlaybook } from './playbooks.mjs';
 
 const TASK_ROUNDS = 5;
@@ -16,7 +15,7 @@ export async function writeSeries({ setup, fleetRun, median, log, here, only }) 
     const runs = new Map([5, 20, 80].map((t) => [t, []]));
     for (let round = 0; round < TASK_ROUNDS; round++) {
       for (const [t, got] of runs) {
-        write(join(dir, 'fleet.yaml'), fleetPlaybook(t));
+        writeFileSync(join(dir, 'fleet.yaml'), fleetPlaybook(t));
         const a = await fleetRun(dir, lab, t + 1000 * round);
         const b = await fleetRun(dir, lab, t + 1000 * round);
         got.push({ a, b });

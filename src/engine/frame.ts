@@ -76,7 +76,11 @@ export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), h
     const steps = run.flatMap((k) => blocks[k]!.steps.map((s) => ({ k, request: s.request! })));
     const once = writeOnce(steps.map((s) => s.request));
     const requests = once.flatMap((r) => (r ? [`'${requestLine(r)}' "\${FLEET_STATE:-}"`] : []));
-    const spec = run.map((k) => `${k}:${steps.filter((s, j) => s.k === k && once[j]).length}`).join(',');
+    const count = new Map(run.map((k) => [k, 0]));
+    steps.forEach((s, j) => {
+      if (once[j]) count.set(s.k, count.get(s.k)! + 1);
+    });
+    const spec = run.map((k) => `${k}:${count.get(k)!}`).join(',');
     parts.push(`if [ -n "\${FLEET_WQ:-}" ] && printf '%s %s\\n' 'G ${nonce} ${spec}' - ${requests.join(' ')} >&"$FLEET_WQ"; then\nfleet_batch ${nonce} ${run[0]} || exit 0\nelse\n${lean ? `fleet_lost ${nonce} ${run[0]}; exit 0` : run.map((k) => one(blocks[k]!, k)).join('\n')}\nfi`);
     i += run.length;
   }

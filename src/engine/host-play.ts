@@ -202,9 +202,8 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     const usesStale = factsOf(prep).some((f) => stale.has(f.key));
     if (usesStale && mode === 'apply') await flush(queue.slice(i));
     if (failed) break;
-    const scope = { ...input.vars, facts: cache.get(BASE.key) as HostFacts };
     try {
-      if (prep.call.when !== undefined && !evalWhen(prep.call.when, scope)) {
+      if (prep.call.when !== undefined && !evalWhen(prep.call.when, { ...input.vars, facts: cache.get(BASE.key) as HostFacts })) {
         emit(base(prep, { status: 'skipped', reason: `when: ${prep.call.when}` }));
       } else {
         if (prep.deferred) throw prep.deferred;

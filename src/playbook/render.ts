@@ -73,8 +73,8 @@ function renderSimple(parts: Simple, scope: Vars): string | undefined {
 export function renderString(template: string, scope: Vars, where: string, loc?: SourceLoc): string {
   if (!template.includes('{{')) return template;
   const parts = simpleOf(template);
-  const fast = parts && renderSimple(parts, scope);
-  if (fast !== undefined && fast !== null) return fast;
+  const fast = parts ? renderSimple(parts, scope) : undefined;
+  if (fast !== undefined) return fast;
   let fn = cache.get(template);
   try {
     if (!fn) {
