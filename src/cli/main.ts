@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './tiering.js';
 import { runCli } from './program.js';
 import { interruptRuns } from '../engine/run.js';
 

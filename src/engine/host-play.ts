@@ -1,7 +1,7 @@
 // One play on one host: gather -> plan (pure) -> apply -> verify, in as few windows as the facts
 // allow. A window closes only when a task needs a fact that a pending change makes stale.
 import { createHash } from 'node:crypto';
-import { isOk, type Change, type Fact, type FactMap, type Vars } from '../types.js';
+import { isOk, type Change, type Fact, type FactMap, type Plan, type Vars } from '../types.js';
 import { hostFacts, type HostFacts } from '../facts/host.js';
 import { evalWhen } from '../playbook/expr.js';
 import { applyScript, gatherScript, parseFramed } from './frame.js';
@@ -23,6 +23,10 @@ export interface HostPlayInput {
   expect?: PlanExpectation;
   /** whether an earlier pass (the dry run before an apply) found perl on the host */
   perl?: boolean;
+  /** check mode: keep what was seen and planned, for the apply that follows (output `memo`) */
+  keep?: boolean;
+  /** apply: what the dry run kept; its plans stand while the first gather reads the same bytes */
+  memo?: PlanMemo;
   onPhase(phase: 'gather' | 'apply' | 'verify'): void;
   onResult(r: TaskResult): void;
 }
@@ -45,6 +49,19 @@ export interface PlanExpectation {
   tasks: Record<string, string>;
 }
 
+/** A dry run's first gather and the plans made on it, before any planned change was needed as a
+ *  fact. Plans are pure functions of their arguments and facts, so while the apply's first gather
+ *  returns the same output, fact for fact, they, the fingerprint and the change keys stand as they
+ *  were: the apply neither plans nor hashes them again. */
+export interface PlanMemo {
+  seen: { key: string; out: string; code: number }[];
+  plans: Map<PreparedTask, Plan>;
+  fingerprint: Record<string, string>;
+  changeKeys: Record<string, string>;
+}
+
+const sameGather = (a: PlanMemo['seen'], b: PlanMemo['seen']) => a.length === b.length && a.every((x, i) => x.key === b[i]!.key && x.code === b[i]!.code && x.out === b[i]!.out);
+
 export const hashValue = (v: unknown): string => createHash('sha256').update(JSON.stringify(v ?? null)).digest('hex').slice(0, 16);
 export const taskId = (p: PreparedTask, index: number): string => `${p.handler ? 'handler' : 'task'}#${index}:${p.call.name}`;
 // stored in plan files: secrets appear only as the marker, a no_log task's changes only as a hash
@@ -55,7 +72,17 @@ export const changesKey = (changes: readonly Change[], noLog = false): string =>
 
 const BASE = hostFacts();
 
-export async function runHostPlay(input: HostPlayInput): Promise<{ results: TaskResult[]; failed: boolean; fingerprint: Record<string, string>; changeKeys: Record<string, string>; perl: boolean }> {
+export interface HostPlayOutput {
+  results: TaskResult[];
+  failed: boolean;
+  /** check mode and saved plans only: what a plan depends on */
+  fingerprint: Record<string, string>;
+  changeKeys: Record<string, string>;
+  perl: boolean;
+  memo?: PlanMemo;
+}
+
+export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput> {
   const { remote, mode } = input;
   const cache = new Map<string, unknown>();
   const stale = new Set<string>();
@@ -63,6 +90,8 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
   const predicted = new Set<string>();
   const results: TaskResult[] = [];
   let window: Planned[] = [];
+  /** a window was applied: from here on the facts are the host's new ones, not the dry run's */
+  let flushed = false;
   let failed = false;
   const callOf = new Map<TaskResult, PreparedTask['call']>();
   const emit = (r: TaskResult) => {
@@ -79,7 +108,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
    *  the first (Essential on Debian and Ubuntu): a host without it costs one more gather, once */
   const perl = () => (cache.get(BASE.key) as HostFacts | undefined)?.perl ?? input.perl ?? true;
 
-  async function gather(facts: Fact<unknown>[]): Promise<void> {
+  async function gather(facts: Fact<unknown>[]): Promise<PlanMemo['seen']> {
     const byKey = new Map<string, Fact<unknown>>([[BASE.key, BASE]]);
     for (const f of facts) byKey.set(f.key, f);
     const list = [...byKey.values()];
@@ -91,12 +120,13 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     let { r, sections } = await once(perl());
     // a batch program failed on a lean script: once more, each probe with its own fallback
     if (perl() && sections.size < list.length) ({ r, sections } = await once(false));
-    list.forEach((f, i) => {
+    return list.map((f, i) => {
       const s = sections.get(i);
       if (!s) throw new RemoteFailure(`gathering facts failed (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' ') || 'no output'}`);
       cache.set(f.key, f.parse(s.out, s.code));
       stale.delete(f.key);
       predicted.delete(f.key);
+      return { key: f.key, out: s.out, code: s.code };
     });
   }
 
@@ -107,6 +137,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     if (window.length === 0) return;
     const planned = window;
     window = [];
+    flushed = true;
     if (mode === 'check') {
       for (const p of planned) emit(base(p.prep, { status: 'would-change', changes: p.changes.map(record), provisional: p.provisional || undefined }));
       return;
@@ -176,16 +207,23 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
   const all = [...input.tasks, ...input.handlers];
   input.onPhase('gather');
   const first = all.flatMap(factsOf);
-  await gather(first);
-  // what a saved plan depends on: every fact of the first gather
-  const fingerprint: Record<string, string> = {};
-  for (const f of [BASE, ...first]) fingerprint[f.key] = hashValue(f.fingerprint ? f.fingerprint(cache.get(f.key)) : cache.get(f.key));
+  const seen = await gather(first);
+  const memo = input.memo && sameGather(input.memo.seen, seen) ? input.memo : undefined;
+  // what a saved plan depends on (every fact of the first gather), and what it planned: only a
+  // check or a saved plan's apply needs them
+  const keyed = mode === 'check' || input.expect !== undefined;
+  const fingerprint: Record<string, string> = { ...memo?.fingerprint };
+  if (keyed && !memo) for (const f of [BASE, ...first]) fingerprint[f.key] = hashValue(f.fingerprint ? f.fingerprint(cache.get(f.key)) : cache.get(f.key));
   const drift: string[] = [];
   if (input.expect) {
     const changed = Object.keys(input.expect.facts).filter((k) => input.expect!.facts[k] !== fingerprint[k]);
     if (changed.length) drift.push(`${changed.length === 1 ? 'fact' : 'facts'} ${changed.join(', ')} changed`);
   }
   const changeKeys: Record<string, string> = {};
+  const kept: PlanMemo | undefined = input.keep ? { seen, plans: new Map(), fingerprint, changeKeys } : undefined;
+  /** a task planned on a fact that a pending change makes stale: the plans from here on depend
+   *  on changes, not on the gather alone */
+  let staleSeen = false;
   const ids = new Map(all.map((p, i) => [p, taskId(p, i)]));
   const notified = new Set<string>();
   const queue: PreparedTask[] = [...input.tasks];
@@ -200,6 +238,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
     }
     const prep = queue[i]!;
     const usesStale = factsOf(prep).some((f) => stale.has(f.key));
+    staleSeen ||= usesStale;
     if (usesStale && mode === 'apply') await flush(queue.slice(i));
     if (failed) break;
     try {
@@ -207,13 +246,16 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
         emit(base(prep, { status: 'skipped', reason: `when: ${prep.call.when}` }));
       } else {
         if (prep.deferred) throw prep.deferred;
-        const plan = prep.task.plan(prep.args, valuesFor(prep.facts) as never);
-        if (!usesStale) {
-          const id = ids.get(prep)!;
+        const id = ids.get(prep)!;
+        const reused = memo && !flushed ? memo.plans.get(prep) : undefined;
+        const plan = reused ?? prep.task.plan(prep.args, valuesFor(prep.facts) as never);
+        if (reused) changeKeys[id] = memo!.changeKeys[id]!;
+        else if (!usesStale && keyed) {
           changeKeys[id] = changesKey(isOk(plan) ? [] : plan, prep.call.noLog);
           const recorded = input.expect?.tasks[id];
           if (input.expect && recorded !== undefined && recorded !== changeKeys[id]) drift.push(`task '${prep.call.name}' now plans ${isOk(plan) ? 'no change' : prep.call.noLog ? 'other changes (hidden by no_log)' : plan.map((c) => c.summary).join('; ')}`);
         }
+        if (kept && !staleSeen) kept.plans.set(prep, plan);
         if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined, ...(plan.checks ? { checks: plan.checks } : {}) }));
         else {
           window.push({ prep, changes: plan, provisional: usesStale && mode === 'check' });
@@ -246,7 +288,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<{ results: Task
   // results arrive per window; report them in task order
   const order = new Map(queue.map((p, i) => [p.call, i]));
   const pos = (r: TaskResult) => order.get(callOf.get(r)!) ?? 0;
-  return { results: [...results].sort((a, b) => pos(a) - pos(b)), failed, fingerprint, changeKeys, perl: perl() };
+  return { results: [...results].sort((a, b) => pos(a) - pos(b)), failed, fingerprint, changeKeys, perl: perl(), memo: kept };
 }
 
 function record(c: Change) {

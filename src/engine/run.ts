@@ -8,7 +8,7 @@ import { TransportError } from '../transport/transport.js';
 import type { Vars } from '../types.js';
 import { mapPool } from '../util/pool.js';
 import { ConnectionPool } from './connections.js';
-import { runHostPlay, RemoteFailure, type PlanExpectation } from './host-play.js';
+import { runHostPlay, RemoteFailure, type PlanExpectation, type PlanMemo } from './host-play.js';
 import { FileCache, prepareTask, resolveVars, type PreparedTask } from './prepare.js';
 import { Remote } from './remote.js';
 import { countTasks, summarize, type HostReport, type Listener, type Mode, type RollbackReport, type RunEvent, type RunReport, type TaskResult } from './results.js';
@@ -81,6 +81,9 @@ export function preparePlays(playbook: Playbook, inventory: Inventory, opts: Pic
     return { play, hosts };
   });
 }
+
+// a dry run's plans per prepared host, for the apply given the same prepared plays (host-play.ts)
+const memos = new WeakMap<HostPlan, PlanMemo>();
 
 // runs in progress, so a SIGINT handler can record them as interrupted before the process exits
 const active = new Set<() => void>();
@@ -156,12 +159,16 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
         applyHeader: opts.mode === 'apply' ? backupHeader(runId) : undefined,
         expect: health ? undefined : opts.expect?.get(hp.host)?.[playIndex],
         perl: pool.perl.get(hp.host),
+        keep: !health && opts.mode === 'check' && opts.prepared !== undefined,
+        memo: health ? undefined : memos.get(hp),
         onPhase: (phase) => emit({ type: 'host-phase', host: hp.host, phase }),
         onResult: (res) => partial.push(res),
       });
       pool.perl.set(hp.host, out.perl);
+      if (out.memo) memos.set(hp, out.memo);
+      else memos.delete(hp);
       partial = health ? out.results.map(asHealth) : out.results;
-      if (!health) r.plans = { ...r.plans, [playIndex]: { facts: out.fingerprint, tasks: out.changeKeys } };
+      if (!health && opts.mode === 'check') r.plans = { ...r.plans, [playIndex]: { facts: out.fingerprint, tasks: out.changeKeys } };
       for (const res of partial) emit({ type: 'task', host: hp.host, result: res });
       const failed = partial.find((x) => x.status === 'failed' && !x.ignored);
       if (health && failed) {

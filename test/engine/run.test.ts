@@ -4,11 +4,12 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPlaybook } from '../../src/engine/run.js';
+import { preparePlays, runPlaybook } from '../../src/engine/run.js';
 import { parseInventoryText } from '../../src/inventory/index.js';
 import { parsePlaybook } from '../../src/playbook/load.js';
 import type { RunReport } from '../../src/engine/results.js';
-import { testRegistry } from '../support/test-tasks.js';
+import { copyFromTask, putTask, testRegistry } from '../support/test-tasks.js';
+import { TaskRegistry } from '../../src/tasks/registry.js';
 import { builtinRegistry } from '../../src/tasks/builtin.js';
 import { ConnectionPool } from '../../src/engine/connections.js';
 import { LocalTransport } from '../../src/transport/local.js';
@@ -210,6 +211,49 @@ describe('engine: predicted facts', () => {
     expect(readFileSync(`${dir}/f`, 'utf8')).toBe('a=1\nb=2\n# BEGIN FLEET MANAGED BLOCK\nc=3\n# END FLEET MANAGED BLOCK\n');
     const again = await runPlaybook(pb, inventory(['h1']), { mode: 'apply', registry: reg });
     expect(again.hosts[0]!.counts.changed).toBe(0);
+  });
+});
+
+describe("engine: the dry run's plans, reused by its apply", () => {
+  it("the apply after a dry run keeps the dry run's plans where the host reads the same, and plans again where it does not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    // plan calls per host, counted through the task itself
+    const calls = new Map<string, number>();
+    const counted = { ...putTask, plan: (a: { path: string }, now: never) => {
+      const host = a.path.slice(dir.length + 1).split('-')[0]!;
+      calls.set(host, (calls.get(host) ?? 0) + 1);
+      return putTask.plan(a as never, now);
+    } };
+    const reg = new TaskRegistry([counted as typeof putTask, copyFromTask]);
+    const at = (host: string, n: string) => `${dir}/${host}-${n}`;
+    const pb = parsePlaybook(`- hosts: all
+  tasks:
+    - name: a
+      put: { path: "${dir}/{{ inventory_hostname }}-a", content: "new a" }
+    - name: b
+      put: { path: "${dir}/{{ inventory_hostname }}-b", content: "new b" }
+    - name: c
+      copy_from: { from: "${dir}/{{ inventory_hostname }}-a", to: "${dir}/{{ inventory_hostname }}-c" }
+`, join(dir, 'pb.yaml'), reg);
+    const inv = inventory(['h2', 'h3']);
+    const pool = new ConnectionPool();
+    const prepared = preparePlays(pb, inv, { registry: reg });
+    const check = await runPlaybook(pb, inv, { mode: 'check', registry: reg, connections: pool, prepared });
+    expect(Object.fromEntries(calls)).toEqual({ h2: 2, h3: 2 });
+    // h3 changes between the dry run and the apply, as while a confirmation question is open
+    writeFileSync(at('h3', 'a'), 'edited');
+    calls.clear();
+    const expect_ = new Map(check.hosts.map((h) => [h.host, h.plans ?? {}]));
+    const apply = await runPlaybook(pb, inv, { mode: 'apply', registry: reg, connections: pool, prepared, expect: expect_ });
+    // h2: a and b not planned again, only verified; h3: planned again, and refused for the drift
+    expect(Object.fromEntries(calls)).toEqual({ h2: 2, h3: 2 });
+    expect(statuses(apply, 'h2')).toEqual(['a:changed', 'b:changed', 'c:changed']);
+    // c is planned after a's change, on what the host then has, not on the dry run's facts
+    expect(readFileSync(at('h2', 'c'), 'utf8')).toBe('new a');
+    expect(apply.hosts.find((h) => h.host === 'h3')).toMatchObject({ status: 'failed', error: expect.stringMatching(/^refused: the host changed since the plan \(fact test-file:.*h3-a changed; task 'a' now plans write .*h3-a\)/) });
+    expect(readFileSync(at('h3', 'a'), 'utf8')).toBe('edited');
+    expect(existsSync(at('h3', 'b'))).toBe(false);
+    await pool.closeAll();
   });
 });
 
