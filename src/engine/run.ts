@@ -166,7 +166,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
       });
       pool.perl.set(hp.host, out.perl);
       if (out.memo) memos.set(hp, out.memo);
-      else memos.delete(hp);
+      else if (!health) memos.delete(hp);
       partial = health ? out.results.map(asHealth) : out.results;
       if (!health && opts.mode === 'check') r.plans = { ...r.plans, [playIndex]: { facts: out.fingerprint, tasks: out.changeKeys } };
       for (const res of partial) emit({ type: 'task', host: hp.host, result: res });
