@@ -55,6 +55,29 @@ export interface Change {
   unpredictable?: boolean;
   /** shown alongside the change: caveats an operator must read (e.g. "re-opens CVE-…") */
   warnings?: string[];
+  /** what the change interrupts, computed from facts (shown in the plan, the confirmation
+   *  summary, the JSON report and saved plans); absent = interrupts nothing */
+  impact?: Impact[];
+}
+
+/** One thing a change interrupts on its host. */
+export interface Impact {
+  /** restart: a service restarts (docker, containerd, dnsmasq...); containers: running containers
+   *  stop; firewall: published ports stop answering from some sources; dns: a resolver's clients
+   *  lose service */
+  kind: 'restart' | 'containers' | 'firewall' | 'dns';
+  /** one line for the operator, complete on its own */
+  summary: string;
+  /** the service that restarts or reloads */
+  service?: string;
+  /** running containers that stop (names) */
+  containers?: string[];
+  /** published ports that stop answering from outside, and the sources they still answer */
+  ports?: { container: string; hostPort: number; proto: string; stillFrom: string[] }[];
+  /** clients or listeners that lose service (addresses) */
+  clients?: string[];
+  /** rough duration of the interruption, e.g. "~5 s" */
+  duration?: string;
 }
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
