@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-// runs made by tests are journaled apart from the user's own
-const env = { FLEET_JOURNAL_DIR: join(tmpdir(), 'fleet-test-journal') };
+// runs made by tests are journaled apart from the user's own, and from other checkouts' test runs
+const checkout = createHash('sha256').update(process.cwd()).digest('hex').slice(0, 8);
+const env = { FLEET_JOURNAL_DIR: join(tmpdir(), `fleet-test-journal-${checkout}`) };
 
 export default defineConfig({
   test: {
