@@ -292,7 +292,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
 }
 
 function record(c: Change) {
-  return { summary: c.summary, diff: c.diff, unpredictable: c.unpredictable, warnings: c.warnings };
+  return { summary: c.summary, diff: c.diff, unpredictable: c.unpredictable, warnings: c.warnings, ...(c.impact?.length ? { impact: c.impact } : {}) };
 }
 
 function lastLine(s: string | undefined): string {

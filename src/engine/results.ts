@@ -1,5 +1,5 @@
 // What a run produced, per host and per task. Reporters and the JSON report read only these.
-import type { CheckResult, FileDiff, SourceLoc } from '../types.js';
+import type { CheckResult, FileDiff, Impact, SourceLoc } from '../types.js';
 
 export type Mode = 'check' | 'apply';
 
@@ -15,6 +15,8 @@ export interface ChangeRecord {
   diff?: FileDiff;
   unpredictable?: boolean;
   warnings?: string[];
+  /** what the change interrupts (types.ts Impact) */
+  impact?: Impact[];
 }
 
 export interface TaskResult {
