@@ -10,6 +10,8 @@ export const ExitCode = {
   refused: 5,
   /** with --detailed-exitcode: success, and changes are pending (check/plan) or were made (apply) */
   changes: 6,
+  /** audit --fail-on: a problem at or above the given severity was found */
+  findings: 7,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -15,7 +15,7 @@ import { styleFor, useColor } from '../report/style.js';
 import type { CliIO } from './io.js';
 import { writer } from './io.js';
 import { confirm } from './prompt.js';
-import { redactDeep, registerNamedSecrets } from '../secrets/registry.js';
+import { redact, redactDeep, registerNamedSecrets } from '../secrets/registry.js';
 
 export interface ApplyFlags {
   check: boolean;
@@ -112,7 +112,9 @@ export function showPlan(io: CliIO, file: string): number {
   const out = writer(io.stdout);
   out(style.bold(`plan of ${plan.playbook.file} (made ${plan.createdAt} by fleet ${plan.fleet})`));
   if (plan.inventory) out(`inventory ${plan.inventory}${plan.limit ? `, --limit ${plan.limit}` : ''}${plan.tags ? `, --tags ${plan.tags.join(',')}` : ''}`);
-  if (Object.keys(plan.extraVars).length) out(`extra vars: ${Object.keys(plan.extraVars).join(', ')}`);
+  // plan files never hold a secret -e value (refuseSecretExtraVars); redact still guards names
+  // registered as secret by this process
+  if (Object.keys(plan.extraVars).length) out(redact(`extra vars: ${Object.entries(plan.extraVars).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`));
   const hosts = plan.hosts.map((h) => ({ ...h, counts: countTasks(h.tasks, h.status === 'unreachable'), execs: 0, durationMs: 0 }));
   out(planText({ runId: plan.runId, mode: 'check', playbook: plan.playbook.file, startedAt: plan.createdAt, durationMs: 0, hosts, summary: summarize(hosts) }, style, true));
   return ExitCode.ok;

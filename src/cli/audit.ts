@@ -46,7 +46,7 @@ export async function auditCommand(io: CliIO, inventory: Inventory, run: Omit<Ru
   else out(auditTable(report, styleFor(useColor(io.stdout)), flags.verbose, io.stdout.columns || 200));
   if (code !== ExitCode.ok) return code;
   const worst = flags.failOn && report.hosts.some((h) => h.checks.some((c) => c.status === 'finding' && severityRank(c.severity) <= severityRank(flags.failOn!)));
-  return worst ? ExitCode.changes : ExitCode.ok;
+  return worst ? ExitCode.findings : ExitCode.ok;
 }
 
 export function parseSeverity(v: string): Severity {

@@ -7,7 +7,7 @@ import { defaultInventory, inventoryToJson, loadInventory, select, selectHosts, 
 import { didYouMean } from '../util/suggest.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { builtinRegistry } from '../tasks/builtin.js';
-import { taskReference } from '../tasks/reference.js';
+import { taskIndex, taskReference } from '../tasks/reference.js';
 import { applyCommand, applyPlanCommand, planCommand, showPlan } from './apply.js';
 import { auditCommand, HARDEN_PLAYBOOK, parseSeverity } from './audit.js';
 import { readPlanFile, sha256File } from '../engine/planfile.js';
@@ -120,7 +120,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('--html <file>', 'also write a self-contained HTML report')
     .option('--fixes <playbook>', 'remediation playbook played in check mode; its would-change tasks are problems it fixes (repeatable; default playbooks/harden.yaml)', collect, [])
     .option('--no-fixes', 'only the findings-only checks')
-    .addOption(new Option('--fail-on <severity>', `exit ${ExitCode.changes} when a problem this severe or worse is found`).argParser(parseSeverity))
+    .addOption(new Option('--fail-on <severity>', `exit ${ExitCode.findings} when a problem this severe or worse is found`).argParser(parseSeverity))
     .option('-v, --verbose', 'print the evidence under each problem', false)
     .action(async (o) => {
       const registry = builtinRegistry();
@@ -202,10 +202,18 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
 
   program
     .command('tasks')
-    .description('list task types and their arguments')
+    .description('list task types, one line each; with TYPE, its full reference')
     .argument('[type]', 'one task type')
     .action((type?: string) => {
-      io.stdout.write(taskReference(builtinRegistry(), type));
+      const registry = builtinRegistry();
+      if (type === undefined) return void io.stdout.write(taskIndex(registry));
+      if (!registry.types().includes(type)) {
+        // a part of a name (`containerd`, `docker`) is what an operator types in an incident
+        const partial = registry.types().filter((t) => t.includes(type.toLowerCase()));
+        const hint = didYouMean(type, registry.types()) || (partial.length ? ` (did you mean ${partial.map((t) => `'${t}'`).join(' or ')}?)` : '');
+        throw new FleetError(`unknown task type '${type}'${hint}; fleet tasks lists them`, ExitCode.invalidInput);
+      }
+      io.stdout.write(taskReference(registry, type));
     });
 
   const lab = program.command('lab').description('a lab of real Debian hosts in local Docker containers, to try fleet');

@@ -107,7 +107,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   const journal = opts.journal === false ? undefined : (opts.journal ?? new Journal());
   const reports = new Map<string, HostReport>();
   const allHosts = [...new Set(plays.flatMap((p) => p.hosts.map((h) => h.host)))];
-  if (allHosts.length === 0) throw new FleetError(`no hosts matched${opts.limit ? ` --limit ${opts.limit} and` : ''} the plays' hosts (${playbook.plays.map((p) => p.hosts).join('; ')})`, ExitCode.invalidInput);
+  if (allHosts.length === 0) throw new FleetError(`no hosts matched${opts.limit ? ` --limit ${opts.limit} and` : ''} the plays' hosts (${playbook.plays.map((p) => p.hosts).join('; ')}); the inventory's groups: ${groupList(inventory)}`, ExitCode.invalidInput);
   const report = (host: string): HostReport => {
     let r = reports.get(host);
     if (!r) {
@@ -251,4 +251,11 @@ export function exitCodeOf(report: RunReport, detailed = false): ExitCode {
   if (report.hosts.some((h) => h.status === 'unreachable')) return ExitCode.unreachableHosts;
   if (detailed && report.hosts.some((h) => h.status === 'changed')) return ExitCode.changes;
   return ExitCode.ok;
+}
+
+/** The groups an operator can target, with their host counts, for "matched nothing" errors. */
+function groupList(inv: Inventory): string {
+  const groups = [...inv.groups.entries()].filter(([name]) => name !== 'ungrouped');
+  const shown = groups.slice(0, 20).map(([name]) => `${name} (${selectHosts(inv, name).length})`);
+  return `${shown.join(', ')}${groups.length > shown.length ? `, and ${groups.length - shown.length} more (fleet inventory --list)` : ''}`;
 }

@@ -3,9 +3,18 @@ import { readFileSync } from 'node:fs';
 import type { ObjectSchema, Schema } from '../schema/schema.js';
 import type { TaskRegistry } from './registry.js';
 
+/** `fleet tasks`: one line per task type, what it is for. */
+export function taskIndex(registry: TaskRegistry): string {
+  const all = registry.all();
+  const width = Math.max(...all.map((t) => t.type.length));
+  const lines = all.map((t) => `${t.type.padEnd(width)}  ${t.description.split(/(?<=\.)\s/)[0]}`);
+  return `${lines.join('\n')}\n\nfleet tasks TYPE: its arguments, what it detects and changes, what it refuses, how to undo it\n`;
+}
+
+/** The full reference of every task (markdown for docs/), or of one (`only`; undefined when there
+ *  is no such task). */
 export function taskReference(registry: TaskRegistry, only?: string, markdown = false): string {
   const tasks = registry.all().filter((t) => !only || t.type === only);
-  if (only && tasks.length === 0) return `unknown task type '${only}'; known: ${registry.types().join(', ')}\n`;
   const out: string[] = [];
   for (const t of tasks) {
     const shape = (t.args as ObjectSchema<Record<string, Schema<unknown>>>).shape ?? {};
@@ -25,6 +34,8 @@ export function taskReference(registry: TaskRegistry, only?: string, markdown = 
         const def = s.defaultValue !== undefined ? ` (default ${JSON.stringify(s.defaultValue)})` : s.optional ? '' : ' (required)';
         out.push(`  ${k}: ${s.describe}${def}${s.doc ? ` — ${s.doc}` : ''}`);
       }
+      const extra = taskDoc(t.type);
+      if (only && extra) out.push('', extra.replace(/^#+ /gm, '').replace(/`/g, ''));
       out.push('');
     }
   }
