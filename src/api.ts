@@ -18,22 +18,19 @@ export interface TaskOptions {
   noLog?: boolean;
 }
 
-/** A typed task call: `call(jsonFileTask, 'log rotation', { path: …, set: … })`. */
-export function call<A, F extends FactMap>(task: Task<A, F>, name: string, args: Partial<A> & Record<string, unknown>, opts: TaskOptions = {}): TaskCall {
+/** A typed task call: `call(jsonFileTask, 'log rotation', { path: …, set: … })`. The arguments are
+ *  typed from the task's schema: an unknown or a missing required argument does not compile; any
+ *  argument may be a `{{ template }}` string, rendered per host. */
+export function call<A, F extends FactMap, I>(task: Task<A, F, I>, name: string, args: I, opts: TaskOptions = {}): TaskCall {
   return { name, type: task.type, args, when: opts.when, notify: opts.notify ?? [], tags: opts.tags ?? [], ignoreErrors: opts.ignoreErrors ?? false, ...(opts.noLog ? { noLog: true } : {}) };
 }
 
-export interface PlayInput {
-  name: string;
-  hosts?: string;
-  vars?: Vars;
-  become?: boolean;
-  tasks: TaskCall[];
-  handlers?: TaskCall[];
-}
+/** Every field a YAML play has (in camelCase), with the YAML's defaults. */
+export type PlayInput = Pick<Play, 'name' | 'tasks'> & Partial<Omit<Play, 'name' | 'tasks' | 'loc'>>;
 
 export function play(p: PlayInput): Play {
-  return { name: p.name, hosts: p.hosts ?? 'all', vars: p.vars ?? {}, varsFiles: [], become: p.become, tasks: p.tasks, handlers: p.handlers ?? [], health: [] };
+  const { name, tasks, hosts = 'all', vars = {}, varsFiles = [], handlers = [], health = [], ...rollout } = p;
+  return { ...rollout, name, hosts, vars, varsFiles, tasks, handlers, health };
 }
 
 export interface RunInput {

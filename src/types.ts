@@ -106,11 +106,12 @@ export function isOk(plan: Plan): plan is { ok: string } {
   return !Array.isArray(plan);
 }
 
-export interface Task<A, F extends FactMap> {
+/** `I`: the arguments as a caller writes them (optional and defaulted ones may be left out). */
+export interface Task<A, F extends FactMap, I = A> {
   /** the key a playbook uses, e.g. 'json_file', 'containerd_pin' */
   type: string;
   description: string;
-  args: Schema<A>;
+  args: Schema<A, I>;
   /** the argument a bare string fills: `command: echo hi` means { cmd: 'echo hi' } */
   freeForm?: string;
   /** controller-side I/O before planning (read a local source file, render a template); the
@@ -128,9 +129,9 @@ export interface Task<A, F extends FactMap> {
 }
 
 // biome-ignore lint: the registry holds tasks of every argument type
-export type AnyTask = Task<any, FactMap>;
+export type AnyTask = Task<any, FactMap, any>;
 
-export function defineTask<A, F extends FactMap>(task: Task<A, F>): Task<A, F> {
+export function defineTask<A, F extends FactMap, I = A>(task: Task<A, F, I>): Task<A, F, I> {
   return task;
 }
 

@@ -21,7 +21,10 @@ export interface ParseCtx {
   deferTemplates: boolean;
 }
 
-export interface Schema<T> {
+/** `I`: what a caller may write (in code, `call()`): optional and defaulted keys may be left out.
+ *  A type-level marker only; no value carries it. */
+export interface Schema<T, I = T> {
+  readonly __input?: I;
   readonly kind: string;
   /** one line for the task reference */
   readonly describe: string;
@@ -89,7 +92,7 @@ export const mode = (): Schema<string> =>
     throw new SchemaError(p, `must be an octal mode such as '0644', got ${JSON.stringify(v)}`);
   });
 
-export function list<T>(item: Schema<T>, opts: { acceptSingle?: boolean } = {}): Schema<T[]> {
+export function list<T, I>(item: Schema<T, I>, opts: { acceptSingle?: boolean } = {}): Schema<T[], I[]> {
   return {
     kind: 'list',
     describe: `list of ${item.describe}`,
@@ -104,7 +107,7 @@ export function list<T>(item: Schema<T>, opts: { acceptSingle?: boolean } = {}):
   };
 }
 
-export function record<T>(item: Schema<T>): Schema<Record<string, T>> {
+export function record<T, I>(item: Schema<T, I>): Schema<Record<string, T>, Record<string, I>> {
   return {
     kind: 'record',
     describe: `mapping of ${item.describe}`,
@@ -125,22 +128,28 @@ export const json = (): Schema<unknown> => ({
   parse: (v) => v,
 });
 
-export function optional<T>(s: Schema<T>): Schema<T | undefined> {
+export function optional<T, I>(s: Schema<T, I>): Schema<T | undefined, I | undefined> {
   return { ...s, optional: true, parse: (v, p, c) => (v === undefined || v === null ? undefined : s.parse(v, p, c)) };
 }
 
-export function withDefault<T>(s: Schema<T>, value: T): Schema<T> {
+export function withDefault<T, I>(s: Schema<T, I>, value: T): Schema<T, I | undefined> {
   return { ...s, optional: true, defaultValue: value, parse: (v, p, c) => (v === undefined || v === null ? value : s.parse(v, p, c)) };
 }
 
-export function doc<T>(s: Schema<T>, text: string): Schema<T> {
+export function doc<T, I>(s: Schema<T, I>, text: string): Schema<T, I> {
   return { ...s, doc: text };
 }
 
-type Shape = Record<string, Schema<unknown>>;
-type Out<S extends Shape> = { [K in keyof S]: S[K] extends Schema<infer T> ? T : never };
+type Shape = Record<string, Schema<unknown, unknown>>;
+type Out<S extends Shape> = { [K in keyof S]: S[K] extends Schema<infer T, unknown> ? T : never };
+type InOf<X> = X extends Schema<unknown, infer I> ? I : never;
+/** A value that is rendered per host before parsing: accepted for any argument. */
+export type Template = `${string}{{${string}}}${string}`;
+type Templatable<T> = T | (T extends string ? never : Template);
+/** The arguments a caller writes: keys whose schema is optional (or defaulted) may be left out. */
+export type In<S extends Shape> = { [K in keyof S as undefined extends InOf<S[K]> ? never : K]: Templatable<InOf<S[K]>> } & { [K in keyof S as undefined extends InOf<S[K]> ? K : never]?: Templatable<Exclude<InOf<S[K]>, undefined>> };
 
-export interface ObjectSchema<S extends Shape> extends Schema<Out<S>> {
+export interface ObjectSchema<S extends Shape> extends Schema<Out<S>, In<S>> {
   readonly shape: S;
 }
 
@@ -169,6 +178,6 @@ export function object<S extends Shape>(shape: S, refine?: (v: Out<S>, path: Pat
 }
 
 /** Parse fully-rendered arguments (run time). */
-export function parseArgs<T>(s: Schema<T>, value: unknown): T {
+export function parseArgs<T>(s: Schema<T, unknown>, value: unknown): T {
   return s.parse(value, [], { deferTemplates: false });
 }
