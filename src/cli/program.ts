@@ -132,6 +132,41 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       code = await auditCommand(io, inventory, runOptions(o, registry, extraVars, await becomePass(o.askBecomePass)), { json: o.json, html: o.html, fixes, failOn: o.failOn, verbose: o.verbose });
     });
 
+  const triage = (c: Command) =>
+    c
+      .option('-i, --inventory <file>', 'inventory (Ansible YAML or INI); default: localhost over a local connection')
+      .option('-l, --limit <pattern>', 'only hosts matching the pattern')
+      .option('-b, --become', 'use sudo (default: as the inventory says)')
+      .option('-K, --ask-become-pass', 'ask for the sudo password (or set FLEET_BECOME_PASSWORD)', false)
+      .option('--json', 'print JSON, one entry per host', false)
+      .addOption(new Option('-f, --forks <n>', 'hosts worked on at once').default(50).argParser((v) => positiveInt(v, '--forks')));
+
+  triage(
+    program
+      .command('run')
+      .description('run one shell command on every selected host (ad hoc, for triage); output grouped by identical output and exit status')
+      .argument('<command>', 'shell command (sent on stdin, never in argv)'),
+  )
+    .addOption(new Option('--timeout <seconds>', 'stop the command on a host after this long (default: command_timeout)').argParser((v) => positiveInt(v, '--timeout')))
+    .action(async (command: string, o) => {
+      const inventory = inventoryOf(o.inventory);
+      if (o.limit) warnUnmatched(io, inventory, o.limit);
+      const { adhocCommand } = await import('./adhoc.js');
+      code = await adhocCommand(io, inventory, command, { limit: o.limit, json: o.json, forks: o.forks, become: o.become, becomePassword: await becomePass(o.askBecomePass), timeoutMs: o.timeout ? o.timeout * 1000 : undefined });
+    });
+
+  triage(
+    program
+      .command('facts')
+      .description("show the facts a play's when: sees on each selected host (facts.docker.running, ...), hosts grouped by value")
+      .argument('[names...]', 'only these facts (a name selects what is under it: docker, os.id)'),
+  ).action(async (names: string[], o) => {
+    const inventory = inventoryOf(o.inventory);
+    if (o.limit) warnUnmatched(io, inventory, o.limit);
+    const { factsCommand } = await import('./facts.js');
+    code = await factsCommand(io, inventory, names, { limit: o.limit, json: o.json, forks: o.forks, become: o.become, becomePassword: await becomePass(o.askBecomePass) });
+  });
+
   program
     .command('show')
     .description('print a saved plan readably')
