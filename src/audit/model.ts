@@ -26,11 +26,22 @@ export interface AuditHost {
 
 export interface AuditReport {
   version: number;
+  /** the inventory file audited (absent: the default localhost) */
+  inventory?: string;
   startedAt: string;
   durationMs: number;
   playbooks: string[];
   hosts: AuditHost[];
   summary: { hosts: number; findings: number; bySeverity: Record<Severity, number>; couldNotCheck: number; unreachable: number };
+  /** against the previous audit of the same inventory, when one was kept */
+  since?: AuditDelta;
+}
+
+/** Problems as `host: id`, new since the last audit and gone since it. */
+export interface AuditDelta {
+  startedAt: string;
+  added: string[];
+  resolved: string[];
 }
 
 function fromCheckTask(t: TaskResult): AuditCheck[] {
@@ -96,3 +107,57 @@ export const findingsOf = (h: AuditHost): AuditCheck[] => h.checks.filter((c) =>
 
 /** What fixes it: the remediation task, else the check's fixedBy, else its advice. */
 export const fixOf = (c: AuditCheck): string => c.fixedBy ?? c.advice ?? '';
+
+/** One problem across the fleet: the hosts that have it, worst problems first, then the most hosts. */
+export interface Problem {
+  id: string;
+  title: string;
+  severity: Severity;
+  hosts: string[];
+  fix: string;
+}
+
+export function problemsOf(r: AuditReport): Problem[] {
+  const by = new Map<string, Problem>();
+  for (const h of r.hosts) {
+    for (const c of findingsOf(h)) {
+      const p = by.get(c.id);
+      if (p) {
+        p.hosts.push(h.host);
+        if (severityRank(c.severity) < severityRank(p.severity)) p.severity = c.severity;
+      } else by.set(c.id, { id: c.id, title: c.title, severity: c.severity, hosts: [h.host], fix: fixOf(c) });
+    }
+  }
+  return [...by.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.hosts.length - a.hosts.length || a.id.localeCompare(b.id));
+}
+
+/** Checks that could not run, by check and reason: mostly what a host kind cannot show (a
+ *  container has no kernel log), so one line each rather than one per host. */
+export function unknownsOf(r: AuditReport): { id: string; title: string; reason: string; hosts: string[] }[] {
+  const by = new Map<string, { id: string; title: string; reason: string; hosts: string[] }>();
+  for (const h of r.hosts) {
+    for (const c of h.checks.filter((x) => x.status === 'could-not-check')) {
+      const reason = c.evidence.join('; ');
+      const key = `${c.id}\n${reason}`;
+      const u = by.get(key);
+      if (u) u.hosts.push(h.host);
+      else by.set(key, { id: c.id, title: c.title, reason, hosts: [h.host] });
+    }
+  }
+  return [...by.values()];
+}
+
+const problemKeys = (r: AuditReport) => new Set(r.hosts.flatMap((h) => findingsOf(h).map((c) => `${h.host}: ${c.id}`)));
+
+/** What changed since `prev` (an unreachable host's problems are unknown: neither added nor resolved). */
+export function auditDelta(prev: AuditReport, cur: AuditReport): AuditDelta {
+  const down = new Set([...prev.hosts, ...cur.hosts].filter((h) => h.status === 'unreachable').map((h) => h.host));
+  const before = problemKeys(prev);
+  const now = problemKeys(cur);
+  const host = (k: string) => k.slice(0, k.indexOf(': '));
+  return {
+    startedAt: prev.startedAt,
+    added: [...now].filter((k) => !before.has(k) && !down.has(host(k))),
+    resolved: [...before].filter((k) => !now.has(k) && !down.has(host(k)) && cur.hosts.some((h) => h.host === host(k))),
+  };
+}

@@ -1,7 +1,7 @@
 // The audit as text: one row per host and problem, worst first, with what fixes it; then what
 // could not be checked and which hosts were unreachable.
 import type { Style } from '../report/style.js';
-import { findingsOf, fixOf, SEVERITIES, type AuditReport } from './model.js';
+import { findingsOf, fixOf, SEVERITIES, unknownsOf, type AuditReport } from './model.js';
 
 const colour = (s: Style, sev: string) => (sev === 'critical' || sev === 'high' ? s.red : sev === 'medium' ? s.yellow : s.dim);
 
@@ -19,12 +19,14 @@ export function auditTable(r: AuditReport, s: Style, verbose = false, width = 20
       if (verbose) for (const e of x.evidence) out.push(s.dim(`${' '.repeat(hw + sw + 4)}${e}`));
     }
   } else out.push(s.green('no problems found'));
-  const unknown = r.hosts.flatMap((h) => h.checks.filter((c) => c.status === 'could-not-check').map((c) => `${h.host}: ${c.id} — ${c.evidence.join('; ')}`));
-  if (unknown.length) out.push('', s.bold('could not check:'), ...unknown.map((u) => `  ${u}`));
+  // one line per check and reason, not per host: mostly what a kind of host cannot show
+  const unknown = unknownsOf(r);
+  if (unknown.length) out.push('', s.bold('could not check:'), ...unknown.map((u) => `  ${u.id} on ${u.hosts.length > 5 ? `${u.hosts.length} hosts (${u.hosts.slice(0, 5).join(', ')}, …)` : u.hosts.join(', ')} — ${u.reason}`));
   const down = r.hosts.filter((h) => h.status !== 'ok');
   if (down.length) out.push('', ...down.map((h) => s.red(`${h.host}: ${h.status.toUpperCase()} — ${h.error ?? ''}`)));
   const sum = r.summary;
   const sev = SEVERITIES.filter((x) => sum.bySeverity[x]).map((x) => `${sum.bySeverity[x]} ${x}`).join(', ');
-  out.push('', `${sum.hosts} host${sum.hosts === 1 ? '' : 's'}: ${sum.findings} problem${sum.findings === 1 ? '' : 's'}${sev ? ` (${sev})` : ''}, ${sum.couldNotCheck} could not be checked, ${sum.unreachable} unreachable; nothing was changed`);
+  const checks = new Set(unknown.map((u) => u.id)).size;
+  out.push('', `${sum.hosts} host${sum.hosts === 1 ? '' : 's'}: ${sum.findings} problem${sum.findings === 1 ? '' : 's'}${sev ? ` (${sev})` : ''}, ${sum.unreachable} unreachable${checks ? `; ${checks} check${checks === 1 ? '' : 's'} could not run on some hosts` : ''}; nothing was changed`);
   return out.join('\n');
 }

@@ -10,7 +10,8 @@ import { loadPlaybook } from '../playbook/load.js';
 import { styleFor, useColor } from '../report/style.js';
 import { redactDeep } from '../secrets/registry.js';
 import type { Severity } from '../types.js';
-import { auditReport, SEVERITIES, severityRank, type AuditReport } from '../audit/model.js';
+import { auditDelta, auditReport, SEVERITIES, severityRank, type AuditReport } from '../audit/model.js';
+import { lastAudit } from '../audit/store.js';
 import { auditTable } from '../audit/table.js';
 import { writeAuditHtml } from '../audit/html.js';
 import { writer, type CliIO } from './io.js';
@@ -40,6 +41,10 @@ export async function auditCommand(io: CliIO, inventory: Inventory, run: Omit<Ru
   } finally {
     await pool.closeAll();
   }
+  report.inventory = run.inventoryFile;
+  const kept = lastAudit(run.inventoryFile, run.limit);
+  if (kept.previous) report.since = auditDelta(kept.previous, report);
+  kept.save(report);
   if (flags.html) writeAuditHtml(resolve(io.cwd, flags.html), report);
   const out = writer(io.stdout);
   if (flags.json) out(JSON.stringify(redactDeep(report), null, 2));

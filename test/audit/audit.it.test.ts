@@ -40,6 +40,8 @@ pidof dockerd; ls /var/lib/fleet 2>&1`)).stdout;
 describe('fleet audit on a lab', () => {
   let lab: Lab;
   const dir = mkdtempSync(join(tmpdir(), 'fleet-audit-'));
+  // a journal of its own: the last audit kept there is this test's
+  const env = { FLEET_JOURNAL_DIR: join(dir, 'journal') };
 
   beforeAll(async () => {
     lab = await startLab({
@@ -62,9 +64,10 @@ describe('fleet audit on a lab', () => {
   it('JSON: exactly the problems each host was given; nothing changed; the HTML shows the same cells', async () => {
     const before = await Promise.all(lab.hosts.map(state));
     const html = join(dir, 'audit.html');
-    const r = await fleet(['audit', '-i', lab.inventoryPath, ...VARS, '--json', '--html', html]);
+    const r = await fleet(['audit', '-i', lab.inventoryPath, ...VARS, '--json', '--html', html], { env });
     expect(r.code, r.stderr + r.stdout.slice(0, 4000)).toBe(0);
-    const report = JSON.parse(r.stdout) as { hosts: Host[]; summary: { findings: number } };
+    const report = JSON.parse(r.stdout) as { hosts: Host[]; summary: { findings: number }; since?: unknown };
+    expect(report.since).toBeUndefined(); // the first audit of this inventory
     const got = Object.fromEntries(report.hosts.map((h) => [h.host, h.checks.filter((c) => c.status === 'finding').map((c) => c.id).sort()]));
     expect(got).toEqual(EXPECTED);
     for (const h of report.hosts) {
@@ -93,7 +96,15 @@ describe('fleet audit on a lab', () => {
       const fromJson = Object.entries(EXPECTED).flatMap(([h, ids]) => ids.map((id) => `${h}:${id}`)).sort();
       expect(await cells(false)).toEqual(fromJson);
       expect(await page.locator('#matrix tr[data-host]').evaluateAll((els) => els.map((e) => (e as unknown as El).dataset.host))).toEqual(['tcp', 'tls', 'app', 'clean']);
-      expect(await page.locator('#summary').textContent()).toMatch(/^4 hosts, 8 problems \(2 critical, 2 high, 3 medium, 1 low, 0 info\)/);
+      expect(await page.locator('#summary').textContent()).toMatch(/^4 hosts, 8 problems \(2 critical, 2 high, 3 medium, 1 low, 0 info\), 0 unreachable; 4 checks could not run on some hosts/);
+      expect(await page.locator('#scope').textContent()).toContain(`Inventory ${lab.inventoryPath};`);
+      // the per-problem view: each problem once, with the hosts that have it
+      const problems = await page.locator('#problems tr[data-problem]').evaluateAll((els) => els.map((e) => `${(e as unknown as El).dataset.problem}=${(e as unknown as { querySelector(q: string): { textContent: string } }).querySelector('td.hosts').textContent}`));
+      expect(problems.sort()).toEqual(Object.entries(EXPECTED).flatMap(([h, ids]) => ids.map((id) => `${id}=${h}`)).sort());
+      // could-not-check is folded away (closed), one line per check and reason
+      expect(await page.locator('#unknown').getAttribute('open')).toBeNull();
+      expect(await page.locator('#unknown li').count()).toBe(UNKNOWN.length);
+      expect(await page.locator('#unknown li').first().isVisible()).toBe(false);
       // the filter: critical only
       await page.getByRole('button', { name: 'critical', exact: true }).click();
       expect(await cells(true)).toEqual(['tcp:docker-tcp-no-tls', 'tls:container-docker-socket']);
@@ -101,6 +112,9 @@ describe('fleet audit on a lab', () => {
     } finally {
       await b.close();
     }
+    // the next audit of the same inventory says what changed since: nothing
+    const again = await fleet(['audit', '-i', lab.inventoryPath, ...VARS, '--json'], { env });
+    expect(JSON.parse(again.stdout).since).toMatchObject({ added: [], resolved: [], startedAt: expect.any(String) });
   });
 
   it('the table: host × problem with severity and what fixes it', async () => {
@@ -114,6 +128,6 @@ describe('fleet audit on a lab', () => {
       'app | low | image-latest: container from a :latest or untagged image',
     ]);
     expect(r.stdout).toMatch(/^app\s+medium\s+docker_daemon: .*\s{2}harden\.yaml: daemon\.json — log rotation and live-restore$/m);
-    expect(r.stdout).toMatch(/^2 hosts: 4 problems \(1 high, 2 medium, 1 low\), 8 could not be checked, 0 unreachable; nothing was changed$/m);
+    expect(r.stdout).toMatch(/^2 hosts: 4 problems \(1 high, 2 medium, 1 low\), 0 unreachable; 4 checks could not run on some hosts; nothing was changed$/m);
   });
 });

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostReport, RunReport, TaskResult } from '../../src/engine/results.js';
 import { builtinRegistry } from '../../src/tasks/builtin.js';
-import { auditReport } from '../../src/audit/model.js';
+import { auditDelta, auditReport, problemsOf, unknownsOf } from '../../src/audit/model.js';
 import { auditTable } from '../../src/audit/table.js';
 import { auditHtml } from '../../src/audit/html.js';
 import { styleFor } from '../../src/report/style.js';
@@ -51,9 +51,9 @@ describe('audit report', () => {
       'a     critical  docker-tcp-no-tls: docker-tcp-no-tls title  fix docker-tcp-no-tls',
       'b     medium    docker_daemon: daemon.json                  harden.yaml: daemon.json',
     ]);
-    expect(t).toContain('  a: kernel-oom-kill — not readable');
+    expect(t).toContain('  kernel-oom-kill on a — not readable');
     expect(t).toContain('down: UNREACHABLE — connect ECONNREFUSED');
-    expect(t[t.length - 1]).toBe('3 hosts: 2 problems (1 critical, 1 medium), 2 could not be checked, 1 unreachable; nothing was changed');
+    expect(t[t.length - 1]).toBe('3 hosts: 2 problems (1 critical, 1 medium), 1 unreachable; 2 checks could not run on some hosts; nothing was changed');
   });
   it('HTML: escaped, self-contained, secrets redacted', () => {
     registerSecret('hunter2-secret');
@@ -65,5 +65,36 @@ describe('audit report', () => {
     expect(html).toContain('«secret»');
     expect(html).not.toMatch(/(src|href)=|https?:\/\//);
     expect(html.match(/<script>/g)).toHaveLength(1);
+  });
+  it('per problem: the hosts that have it and what fixes it; could-not-check by check and reason', () => {
+    expect(problemsOf(r)).toEqual([
+      { id: 'docker-tcp-no-tls', title: 'docker-tcp-no-tls title', severity: 'critical', hosts: ['a'], fix: 'fix docker-tcp-no-tls' },
+      { id: 'docker_daemon', title: 'daemon.json', severity: 'medium', hosts: ['b'], fix: 'harden.yaml: daemon.json' },
+    ]);
+    expect(unknownsOf(r)).toEqual([
+      { id: 'kernel-oom-kill', title: 'kernel-oom-kill title', reason: 'not readable', hosts: ['a'] },
+      { id: 'containerd_pin', title: 'pin', reason: 'refusing: x', hosts: ['b'] },
+    ]);
+  });
+  it('since the last audit: new and resolved problems; an unreachable host is neither', () => {
+    const later = auditReport(
+      runOf('/p/audit.yaml', [
+        host('a', [task({ task: 'socket', type: 'docker_socket_tls', checks: [check('docker-tcp-no-tls', 'ok', 'critical'), check('docker-tls-client-eku', 'finding')] })]),
+        host('b', [], { status: 'unreachable', error: 'gone' }),
+      ]),
+      [],
+      builtinRegistry(),
+    );
+    expect(auditDelta(r, later)).toEqual({ startedAt: r.startedAt, added: ['a: docker-tls-client-eku'], resolved: ['a: docker-tcp-no-tls'] });
+  });
+  it('HTML: a summary, the per-problem view, and could-not-check folded away', () => {
+    const html = auditHtml({ ...r, inventory: '/inv/hosts.yaml', since: { startedAt: '2026-11-22T09:00:00.000Z', added: ['b: docker_daemon'], resolved: [] } });
+    expect(html).toMatch(/<p id="summary">3 hosts, 2 problems \(1 critical, 0 high, 1 medium, 0 low, 0 info\), 1 unreachable; 2 checks could not run on some hosts \(below\)\. Nothing was changed\.<\/p>/);
+    expect(html).toContain('Inventory /inv/hosts.yaml;');
+    expect(html).toContain('Since the last audit (2026-11-22T09:00:00.000Z): 1 new, 0 resolved. New: b: docker_daemon.');
+    expect(html).toMatch(/<section id="problems">.*<tr data-problem="docker-tcp-no-tls" data-severity="critical">.*<td class="count">1<\/td><td class="hosts">a<\/td>/s);
+    expect(html).toMatch(/<details id="unknown"><summary>Could not check \(2 checks\)/);
+    // the matrix is headed by problem titles for checks and remediations alike
+    expect(html).toContain('<th class="problem" data-problem="docker_daemon" data-severity="medium" title="docker_daemon">daemon.json</th>');
   });
 });
