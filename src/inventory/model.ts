@@ -6,6 +6,8 @@ export interface InventoryHost {
   vars: Vars;
   /** groups the host belongs to, directly or through children, sorted, without 'all' */
   groups: string[];
+  /** Ansible's implicit localhost: named by a pattern, not in the inventory, not part of all */
+  implicit?: boolean;
 }
 
 export interface InventoryGroup {

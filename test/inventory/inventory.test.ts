@@ -89,6 +89,13 @@ describe('inventory', () => {
     ['docker,&lxc', ['ct01', 'ct02', 'ct03']],
     ['bastion,node-a', ['bastion', 'node-a']],
     ['nothing', []],
+    // as Ansible: a leading ! or & starts from all, and the pattern's order is the result's
+    ['!lxc', ['bastion', 'node-a']],
+    ['node-a,lxc', ['node-a', 'ct01', 'ct02', 'ct03']],
+    ['~ct', ['ct01', 'ct02', 'ct03']],
+    ['~t0', []],
+    ['lxc[-1]', ['ct03']],
+    ['lxc[1:]', ['ct02', 'ct03']],
   ])('--limit %s', (pattern, hosts) => {
     expect(selectHosts(parseInventoryText(yaml, 'inv.yaml'), pattern)).toEqual(hosts);
   });
