@@ -6,6 +6,7 @@ import { invalid } from '../errors.js';
 import type { SourceLoc } from '../types.js';
 import { closest } from '../util/suggest.js';
 import { SECRET_TAGS, secretTags } from '../secrets/yaml-tags.js';
+import { pyyamlTags } from './yaml11.js';
 
 const MAX_BYTES = 16 * 1024 * 1024;
 
@@ -35,8 +36,9 @@ export function readTextFile(file: string, what: string): string {
 export function parseYaml(text: string, file: string, what: string): YamlSource {
   if (text.trim() === '') throw invalid(`${what} ${file} is empty`, { file, line: 1, column: 1 });
   const lines = new LineCounter();
-  // !secret, !env and !file: secret values (src/secrets/), resolved relative to this file
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2', customTags: secretTags(dirname(resolve(file))) });
+  // YAML 1.1 as PyYAML reads it, as Ansible does (yaml11.ts); !secret, !env and !file: secret
+  // values (src/secrets/), resolved relative to this file
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.1', schema: 'yaml-1.1', merge: true, customTags: pyyamlTags(secretTags(dirname(resolve(file)))) });
   const at = (offset: number): SourceLoc => {
     const p = lines.linePos(offset);
     return { file, line: p.line, column: p.col };

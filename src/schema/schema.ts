@@ -85,9 +85,10 @@ export const mode = (): Schema<string> =>
   scalar('mode', "octal mode, quoted ('0644')", (v, p) => {
     if (typeof v === 'string' && /^0?[0-7]{3,4}$/.test(v)) return v.padStart(4, '0');
     if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0o7777) {
-      // YAML 1.2 reads 0644 as decimal 644: take the digits when they look octal
-      const digits = String(v);
-      if (/^[0-7]{3,4}$/.test(digits)) return digits.padStart(4, '0');
+      // YAML 1.1 reads 0644 as the number 420 (as Ansible does); 644 unquoted is decimal 644, which
+      // Ansible would take as 0o1204: refused, it is never what was meant
+      if (v > 0o777 && /^[0-7]{3}$/.test(String(v))) throw new SchemaError(p, `is the decimal number ${v}, not the mode 0${v}; write it quoted ('0${v}') or with a leading zero (0${v})`);
+      return v.toString(8).padStart(4, '0');
     }
     throw new SchemaError(p, `must be an octal mode such as '0644', got ${JSON.stringify(v)}`);
   });
