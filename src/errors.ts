@@ -10,7 +10,10 @@ export const ExitCode = {
   refused: 5,
   /** with --detailed-exitcode: success, and changes are pending (check/plan) or were made (apply) */
   changes: 6,
+  /** ended by a signal: 128 + its number, as shells report it */
+  hangup: 129,
   interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
