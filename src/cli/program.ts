@@ -167,11 +167,12 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('-y, --yes', 'record without asking (required without a terminal)', false)
     .option('--known-hosts <file>', "record here instead of each host's first known_hosts file")
     .option('--hash', 'write hashed host names, as ssh-keygen -H', false)
+    .option('--allow-new-type', 'also record a key of a new type for a host known by a key of another type (flagged otherwise: a possible downgrade)', false)
     .addOption(new Option('-f, --forks <n>', 'hosts contacted at once').default(20).argParser((v) => positiveInt(v, '--forks')))
     .action(async (o) => {
       const inventory = inventoryOf(o.inventory);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
-      code = await trustCommand(io, inventory, { limit: o.limit, yes: o.yes, knownHosts: o.knownHosts, hash: o.hash, forks: o.forks });
+      code = await trustCommand(io, inventory, { limit: o.limit, yes: o.yes, knownHosts: o.knownHosts, hash: o.hash, forks: o.forks, allowNewType: o.allowNewType });
     });
 
   const runs = program.command('runs').description('the run journal: every plan and apply, per host outcome, backups');
