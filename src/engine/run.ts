@@ -126,9 +126,18 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     return r && !inFlight.has(h.host) ? { ...h, status: r.status, counts: r.counts, error: r.error } : h;
   };
   let recorded = Date.now();
+  let soon: NodeJS.Timeout | undefined;
   const record = () => {
+    clearTimeout(soon);
+    soon = undefined;
     recorded = Date.now();
     journal?.write({ ...entry, hosts: entry.hosts.map(reported) });
+  };
+  // as hosts finish, at most once a second: a run killed outright still shows which hosts it had done
+  const recordSoon = () => {
+    if (soon || !journal) return;
+    soon = setTimeout(record, Math.max(0, 1000 - (Date.now() - recorded)));
+    soon.unref();
   };
   record();
   const onInterrupt = () => {
@@ -202,8 +211,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     r.durationMs += Date.now() - t0;
     r.counts = countTasks(r.tasks, r.status === 'unreachable');
     inFlight.delete(hp.host);
-    // at most once a second: a run killed outright still shows which hosts it had finished
-    if (Date.now() - recorded >= 1000) record();
+    recordSoon();
     emit({ type: 'host-end', host: hp.host, report: r });
   }
 
@@ -234,6 +242,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
       }
     }
   } finally {
+    clearTimeout(soon);
     active.delete(onInterrupt);
     if (!opts.connections) await pool.closeAll();
   }
