@@ -17,7 +17,7 @@ const journalOf = (dir?: string) => new Journal(dir);
 export function noteAbandoned(io: CliIO, hosts: readonly string[], dir?: string): void {
   for (const { entry, hosts: cut } of abandonedOn(journalOf(dir).list({ recent: 200, running: true }), hosts)) {
     const names = cut.length > 5 ? `${cut.slice(0, 5).join(', ')} and ${cut.length - 5} more` : cut.join(', ');
-    io.stderr.write(`fleet: note: run ${entry.id} (apply of ${entry.playbook}, started ${entry.startedAt}) was abandoned before it finished on ${names}; their state may be partly changed (backups kept): see \`fleet runs show ${entry.id}\`\n`);
+    io.stderr.write(`fleet: note: run ${entry.id} (apply of ${entry.playbook}, started ${entry.startedAt}) was abandoned before it finished on ${names}; ${cut.length === 1 ? 'its' : 'their'} state may be partly changed (backups kept): see \`fleet runs show ${entry.id}\`\n`);
   }
 }
 
