@@ -2,7 +2,6 @@
 // computed from, plus the playbook (by content hash), variables and fleet version. Applying it
 // re-gathers and refuses any host whose facts no longer match.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { readInputFile } from '../util/input-file.js';
 import { invalid } from '../errors.js';
@@ -29,7 +28,7 @@ export interface PlanFile {
   hosts: (Pick<HostReport, 'host' | 'status' | 'tasks' | 'error'> & { plans: NonNullable<HostReport['plans']> })[];
 }
 
-export const sha256File = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+export const sha256File = (file: string): string => createHash('sha256').update(readInputFile(file, 'playbook')).digest('hex');
 
 export function toPlanFile(report: RunReport, o: { inventory?: string; limit?: string; tags?: string[]; extraVars?: Vars }): PlanFile {
   return {

@@ -46,12 +46,18 @@ export function authPlan({ user, identityFiles, password, env = process.env }: A
   for (const f of files) {
     let data: Buffer;
     try {
-      data = readFileSync(f);
-      const open = tooOpen(statSync(f));
+      const st = statSync(f);
+      // a FIFO would block the read for ever, a directory cannot be read
+      if (!st.isFile()) {
+        notes.push(`key ${f} skipped: not a regular file`);
+        continue;
+      }
+      const open = tooOpen(st);
       if (open) {
         notes.push(`key ${f} skipped: UNPROTECTED PRIVATE KEY FILE: permissions ${open} for ${f} are too open, others than its owner can read it; fix with: chmod 600 ${f}`);
         continue;
       }
+      data = readFileSync(f);
     } catch (e) {
       notes.push(`key ${f} skipped: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
       continue;

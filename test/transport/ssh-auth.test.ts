@@ -59,6 +59,14 @@ describe('authPlan', () => {
     expect(authPlan({ user: 'u', identityFiles: [open], env: {} }).attempts).toHaveLength(1);
   });
 
+  it('skips a key path that is a directory or a FIFO, without waiting on it', () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const p = authPlan({ user: 'u', identityFiles: [dir, fifo, plain], env: {} });
+    expect(p.attempts.map((a) => a.label)).toEqual([`key ${plain}`]);
+    expect(p.notes).toEqual([`key ${dir} skipped: not a regular file`, `key ${fifo} skipped: not a regular file`]);
+  });
+
   it('the rule: our key with any group/other bit; anybody\'s key that others can read', () => {
     expect(tooOpen({ uid: 1000, mode: 0o100600 }, 1000)).toBeUndefined();
     expect(tooOpen({ uid: 1000, mode: 0o100400 }, 1000)).toBeUndefined();
