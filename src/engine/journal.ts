@@ -41,6 +41,8 @@ export interface Controller {
   pid: number;
   /** the pid's start time (Linux /proc, clock ticks since boot): a reused pid is not the run */
   pidStart?: number;
+  /** Linux boot id: after a restart of the controller every recorded pid is gone */
+  boot?: string;
 }
 
 /** What `fleet runs` shows: a `running` entry whose controller is gone is `abandoned`; one from
@@ -59,16 +61,27 @@ export function pidStartOf(pid: number): number | undefined {
   }
 }
 
-export const thisController = (): Controller => ({ host: hostname(), pid: process.pid, pidStart: pidStartOf(process.pid) });
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const thisController = (): Controller => ({ host: hostname(), pid: process.pid, pidStart: pidStartOf(process.pid), boot: bootId() });
 
 export interface ProcessProbe {
   host: string;
+  /** this boot's id, when known */
+  boot?: string;
   /** is this pid alive here, and (when known) started at `start`? */
   alive(pid: number, start?: number): boolean;
 }
 
 export const localProbe: ProcessProbe = {
   host: hostname(),
+  boot: bootId(),
   alive(pid, start) {
     try {
       process.kill(pid, 0);
@@ -86,7 +99,9 @@ export const localProbe: ProcessProbe = {
 export function runState(e: Pick<JournalEntry, 'state' | 'controller'>, probe: ProcessProbe = localProbe): RunState {
   if (e.state !== 'running') return e.state;
   if (!e.controller || e.controller.host !== probe.host) return 'running?';
-  return probe.alive(e.controller.pid, e.controller.pidStart) ? 'running' : 'abandoned';
+  const c = e.controller;
+  if (c.boot && probe.boot && c.boot !== probe.boot) return 'abandoned';
+  return probe.alive(c.pid, c.pidStart) ? 'running' : 'abandoned';
 }
 
 /** One line on why a run shows as it does, for `fleet runs show` and the next run's note. */

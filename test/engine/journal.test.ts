@@ -36,6 +36,13 @@ describe('run state', () => {
     expect(seen).toEqual([[42, 1000]]);
   });
 
+  it('an entry from an earlier boot of this controller is abandoned, even if its pid lives now', () => {
+    const booted = { host: 'ctl', boot: 'b2', alive: () => true };
+    expect(runState(entry('r', { controller: { host: 'ctl', pid: 42, boot: 'b1' } }), booted)).toBe('abandoned');
+    expect(runState(entry('r', { controller: { host: 'ctl', pid: 42, boot: 'b2' } }), booted)).toBe('running');
+    expect(runState(entry('r', { controller: { host: 'ctl', pid: 42 } }), booted)).toBe('running');
+  });
+
   it('finished and stopped entries stay as recorded, whatever the pid', () => {
     expect(runState(entry('f', { state: 'finished' }), probe(() => false))).toBe('finished');
     expect(runState(entry('s', { state: 'stopped' }), probe(() => false))).toBe('stopped');
