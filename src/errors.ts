@@ -12,7 +12,10 @@ export const ExitCode = {
   changes: 6,
   /** audit --fail-on: a problem at or above the given severity was found */
   findings: 7,
+  /** ended by a signal: 128 + its number, as shells report it */
+  hangup: 129,
   interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -12,7 +12,7 @@ import { applyCommand, applyPlanCommand, planCommand, showPlan } from './apply.j
 import { auditCommand, HARDEN_PLAYBOOK, parseSeverity } from './audit.js';
 import { readPlanFile, sha256File } from '../engine/planfile.js';
 import { existsSync } from 'node:fs';
-import { listRuns, rollbackRun, showRun } from './runs.js';
+import { hostsOfPlays, listRuns, noteAbandoned, rollbackRun, showRun } from './runs.js';
 import { trustCommand } from './trust.js';
 import { parseExtraVars } from './extra-vars.js';
 import { processIO, type CliIO } from './io.js';
@@ -85,6 +85,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         if (!existsSync(plan.playbook.file) || sha256File(plan.playbook.file) !== plan.playbook.sha256) throw new FleetError(`the playbook ${plan.playbook.file} changed since the plan was made; make a new plan`, ExitCode.invalidInput);
         const invFile = o.inventory ?? plan.inventory;
         const run = { ...runOptions({ ...o, inventory: invFile, limit: plan.limit, tags: plan.tags?.join(',') }, registry, plan.extraVars, await becomePass(o.askBecomePass)) };
+        noteAbandoned(io, plan.hosts.map((h) => h.host));
         code = await applyPlanCommand(io, plan, loadPlaybook(plan.playbook.file, registry), inventoryOf(invFile), run, flags);
         return;
       }
@@ -93,6 +94,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       const inventory = inventoryOf(o.inventory);
       const playbook = loadPlaybook(resolve(io.cwd, file), registry);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
+      noteAbandoned(io, hostsOfPlays(playbook, inventory, o.limit));
       code = await applyCommand(io, playbook, inventory, runOptions(o, registry, extraVars, await becomePass(o.askBecomePass)), flags);
     });
 
@@ -108,7 +110,9 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       const extraVars = parseExtraVars(o.extraVars, io.cwd);
       const inventory = inventoryOf(o.inventory);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
-      code = await planCommand(io, loadPlaybook(resolve(io.cwd, file), registry), inventory, runOptions(o, registry, extraVars, await becomePass(o.askBecomePass)), { out: resolve(io.cwd, o.out), detailedExitcode: o.detailedExitcode });
+      const playbook = loadPlaybook(resolve(io.cwd, file), registry);
+      noteAbandoned(io, hostsOfPlays(playbook, inventory, o.limit));
+      code = await planCommand(io, playbook, inventory, runOptions(o, registry, extraVars, await becomePass(o.askBecomePass)), { out: resolve(io.cwd, o.out), detailedExitcode: o.detailedExitcode });
     });
 
   common(
@@ -198,11 +202,12 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('-y, --yes', 'record without asking (required without a terminal)', false)
     .option('--known-hosts <file>', "record here instead of each host's first known_hosts file")
     .option('--hash', 'write hashed host names, as ssh-keygen -H', false)
+    .option('--allow-new-type', 'also record a key of a new type for a host known by a key of another type (flagged otherwise: a possible downgrade)', false)
     .addOption(new Option('-f, --forks <n>', 'hosts contacted at once').default(20).argParser((v) => positiveInt(v, '--forks')))
     .action(async (o) => {
       const inventory = inventoryOf(o.inventory);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
-      code = await trustCommand(io, inventory, { limit: o.limit, yes: o.yes, knownHosts: o.knownHosts, hash: o.hash, forks: o.forks });
+      code = await trustCommand(io, inventory, { limit: o.limit, yes: o.yes, knownHosts: o.knownHosts, hash: o.hash, forks: o.forks, allowNewType: o.allowNewType });
     });
 
   const runs = program.command('runs').description('the run journal: every plan and apply, per host outcome, backups');

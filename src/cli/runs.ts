@@ -2,14 +2,30 @@
 import { resolve } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
 import { ConnectionPool } from '../engine/connections.js';
-import { Journal } from '../engine/journal.js';
+import { abandonedOn, Journal, runState, stateNote } from '../engine/journal.js';
 import { Remote } from '../engine/remote.js';
 import { rollbackHost } from '../engine/rollback.js';
-import { becomeOf, loadInventory, selectHosts, toConnectionSpec } from '../inventory/index.js';
+import { becomeOf, loadInventory, selectHosts, toConnectionSpec, type Inventory } from '../inventory/index.js';
+import type { Playbook } from '../playbook/model.js';
 import { mapPool } from '../util/pool.js';
 import type { CliIO } from './io.js';
 
 const journalOf = (dir?: string) => new Journal(dir);
+
+/** Before a run: one line per earlier apply that died while working on some of these hosts. The
+ *  newest 200 entries are looked at (a run that old has long been noted). */
+export function noteAbandoned(io: CliIO, hosts: readonly string[], dir?: string): void {
+  for (const { entry, hosts: cut } of abandonedOn(journalOf(dir).list({ recent: 200, running: true }), hosts)) {
+    const names = cut.length > 5 ? `${cut.slice(0, 5).join(', ')} and ${cut.length - 5} more` : cut.join(', ');
+    io.stderr.write(`fleet: note: run ${entry.id} (apply of ${entry.playbook}, started ${entry.startedAt}) was abandoned before it finished on ${names}; ${cut.length === 1 ? 'its' : 'their'} state may be partly changed (backups kept): see \`fleet runs show ${entry.id}\`\n`);
+  }
+}
+
+/** The hosts a playbook's plays select, within --limit. */
+export function hostsOfPlays(playbook: Playbook, inventory: Inventory, limit?: string): string[] {
+  const limited = limit ? new Set(selectHosts(inventory, limit)) : undefined;
+  return [...new Set(playbook.plays.flatMap((p) => selectHosts(inventory, p.hosts)))].filter((h) => !limited || limited.has(h));
+}
 
 export function listRuns(io: CliIO, dir?: string): number {
   const runs = journalOf(dir).list();
@@ -19,20 +35,27 @@ export function listRuns(io: CliIO, dir?: string): number {
   }
   for (const r of runs) {
     const n = (s: string) => r.hosts.filter((h) => h.status === s).length;
-    io.stdout.write(`${r.id}  ${r.mode.padEnd(5)}  ${r.state.padEnd(8)}  ${r.hosts.length} hosts (changed ${n('changed')}, failed ${n('failed')}, unreachable ${n('unreachable')}, stopped ${n('stopped')})  ${r.playbook}\n`);
+    const state = runState(r);
+    const where = state === 'running?' ? ` (controller ${r.controller?.host ?? 'unknown'})` : '';
+    io.stdout.write(`${r.id}  ${r.mode.padEnd(5)}  ${state.padEnd(9)}  ${r.hosts.length} hosts (changed ${n('changed')}, failed ${n('failed')}, unreachable ${n('unreachable')}, stopped ${n('stopped')})  ${r.playbook}${where}\n`);
   }
   return ExitCode.ok;
 }
 
 export function showRun(io: CliIO, id: string, json: boolean, dir?: string): number {
   const r = journalOf(dir).read(id);
+  const state = runState(r);
+  const note = stateNote(r);
   if (json) {
-    io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    // the recorded state stays as written; `status` is what it means now
+    io.stdout.write(`${JSON.stringify({ ...r, status: state, ...(note ? { statusNote: note } : {}) }, null, 2)}\n`);
     return ExitCode.ok;
   }
-  io.stdout.write(`run ${r.id} (${r.mode}, ${r.state}) ${r.playbook}\nstarted ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}\n`);
+  io.stdout.write(`run ${r.id} (${r.mode}, ${state}) ${r.playbook}\nstarted ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}${r.controller ? ` by pid ${r.controller.pid} on ${r.controller.host}` : ''}\n`);
+  if (note) io.stdout.write(`${note}\n`);
   if (r.stopReason) io.stdout.write(`stopped: ${r.stopReason}\n`);
-  for (const h of r.hosts) io.stdout.write(`  ${h.host.padEnd(24)} ${h.status}${h.counts ? ` (ok ${h.counts.ok}, changed ${h.counts.changed}, failed ${h.counts.failed})` : ''}${h.backups ? `  backups: ${h.backups}` : ''}${h.error ? `\n    ${h.error}` : ''}\n`);
+  const hostState = (s: string) => (s === 'running' && state === 'abandoned' ? 'abandoned (outcome unknown)' : s);
+  for (const h of r.hosts) io.stdout.write(`  ${h.host.padEnd(24)} ${hostState(h.status)}${h.counts ? ` (ok ${h.counts.ok}, changed ${h.counts.changed}, failed ${h.counts.failed})` : ''}${h.backups ? `  backups: ${h.backups}` : ''}${h.error ? `\n    ${h.error}` : ''}\n`);
   for (const rb of r.rollbacks ?? []) for (const h of rb.hosts) io.stdout.write(`  rolled back ${h.host} at ${rb.at}: restored ${h.restored.length}${h.failed.length ? `, could not restore: ${h.failed.join('; ')}` : ''}\n`);
   return ExitCode.ok;
 }

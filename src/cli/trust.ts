@@ -14,11 +14,14 @@ export interface TrustOptions {
   knownHosts?: string;
   hash: boolean;
   forks: number;
+  /** record a key of a new type for a host known by another type */
+  allowNewType?: boolean;
 }
 
 const STATUS: Record<TrustRow['status'], string> = {
   known: 'known',
   new: 'NEW',
+  'new-type': 'NEW TYPE (flagged)',
   changed: 'CHANGED (refused)',
   revoked: 'REVOKED (refused)',
   unreachable: 'unreachable',
@@ -31,12 +34,18 @@ export function trustTable(rows: readonly TrustRow[]): string {
   return cells.map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
-function warnings(rows: readonly TrustRow[]): string[] {
+function warnings(rows: readonly TrustRow[], allowNewType: boolean): string[] {
   return rows.flatMap((r) => {
     if (r.status === 'changed') {
       return [
         `WARNING: HOST KEY CHANGED for ${r.host} (${r.name}): ${r.detail} has ${keyTypeOfRow(r)} ${r.oldFingerprint}, the host now offers ${fingerprintOfRow(r)}. ` +
           `This may be an attack or a reinstalled host; the new key is NOT recorded. Verify it out of band, then remove the old line with: ssh-keygen -R '${r.name}' -f ${r.detail!.replace(/:\d+$/, '')} and run fleet trust again.`,
+      ];
+    }
+    if (r.status === 'new-type') {
+      return [
+        `WARNING: ${r.host} (${r.name}) offers a ${keyTypeOfRow(r)} key (${fingerprintOfRow(r)}), but ${r.file} knows it only by ${r.knownTypes!.join(', ')}: a host that no longer shows its known key type may be an attacker offering another (a downgrade), or a reconfigured sshd. ` +
+          (allowNewType ? 'Recording it as --allow-new-type asks.' : 'NOT recorded; verify the fingerprint out of band, then run fleet trust again with --allow-new-type.'),
       ];
     }
     if (r.status === 'revoked') return [`WARNING: host key of ${r.host} (${r.name}, ${fingerprintOfRow(r)}) is ${r.detail}; refusing it.`];
@@ -53,11 +62,12 @@ export async function trustCommand(io: CliIO, inventory: Inventory, o: TrustOpti
   const knownHostsFile = o.knownHosts ? resolve(io.cwd, o.knownHosts) : undefined;
   const rows = await scanHostKeys(hosts, { knownHostsFile, concurrency: o.forks });
   io.stdout.write(trustTable(rows));
-  for (const w of warnings(rows)) io.stderr.write(`fleet: ${w}\n`);
+  const allowNewType = o.allowNewType ?? false;
+  for (const w of warnings(rows, allowNewType)) io.stderr.write(`fleet: ${w}\n`);
 
-  const refused = rows.some((r) => r.status === 'changed' || r.status === 'revoked');
+  const refused = rows.some((r) => r.status === 'changed' || r.status === 'revoked' || (r.status === 'new-type' && !allowNewType));
   const done = refused ? ExitCode.refused : rows.some((r) => r.status === 'unreachable') ? ExitCode.unreachableHosts : ExitCode.ok;
-  const plan = linesToRecord(rows, o.hash);
+  const plan = linesToRecord(rows, o.hash, allowNewType);
   const count = [...plan.values()].reduce((n, l) => n + l.length, 0);
   if (!count) {
     io.stdout.write('no new host keys to record\n');

@@ -2,8 +2,8 @@
 // computed from, plus the playbook (by content hash), variables and fleet version. Applying it
 // re-gathers and refuses any host whose facts no longer match.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { readInputFile } from '../util/input-file.js';
 import { invalid } from '../errors.js';
 import { VERSION } from '../version.js';
 import { redactDeep } from '../secrets/registry.js';
@@ -28,7 +28,7 @@ export interface PlanFile {
   hosts: (Pick<HostReport, 'host' | 'status' | 'tasks' | 'error'> & { plans: NonNullable<HostReport['plans']> })[];
 }
 
-export const sha256File = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+export const sha256File = (file: string): string => createHash('sha256').update(readInputFile(file, 'playbook')).digest('hex');
 
 export function toPlanFile(report: RunReport, o: { inventory?: string; limit?: string; tags?: string[]; extraVars?: Vars }): PlanFile {
   return {
@@ -51,11 +51,12 @@ export function writePlanFile(file: string, plan: PlanFile): void {
 }
 
 export function readPlanFile(file: string): PlanFile {
+  const text = readInputFile(file, 'plan').toString('utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw invalid(`cannot read plan ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code ? (e as Error).message : `not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`}`);
+    throw invalid(`cannot read plan ${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`);
   }
   const p = raw as Partial<PlanFile>;
   if (p?.kind !== 'fleet-plan' || typeof p.version !== 'number') throw invalid(`${file} is not a fleet plan (make one with: fleet plan PLAYBOOK -o ${file})`);

@@ -1,6 +1,6 @@
 // Before any connection: render each task's arguments for each host, resolve controller files, and
 // validate the result. Bad input fails here, for the whole run, with the task's location.
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../util/input-file.js';
 import { resolve } from 'node:path';
 import { invalid } from '../errors.js';
 import { parseArgs, SchemaError } from '../schema/schema.js';
@@ -25,11 +25,7 @@ export class FileCache {
     const full = resolve(this.baseDir, path);
     let text = this.files.get(full);
     if (text === undefined) {
-      try {
-        text = readFileSync(full, 'utf8');
-      } catch (e) {
-        throw invalid(`cannot read ${full}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-      }
+      text = readInputFile(full, 'source file').toString('utf8');
       this.files.set(full, text);
     }
     return text;

@@ -14,7 +14,7 @@ import { Remote } from './remote.js';
 import { countTasks, summarize, type HostReport, type Listener, type Mode, type RollbackReport, type RunEvent, type RunReport, type TaskResult } from './results.js';
 import { backupHeader } from './backups.js';
 import { batches } from './batches.js';
-import { backupsOf, Journal, newRunId, type JournalEntry } from './journal.js';
+import { backupsOf, Journal, newRunId, thisController, type JournalEntry } from './journal.js';
 import { rollbackHost } from './rollback.js';
 import { resolve } from 'node:path';
 import { registerNamedSecrets } from '../secrets/registry.js';
@@ -85,14 +85,15 @@ export function preparePlays(playbook: Playbook, inventory: Inventory, opts: Pic
 // a dry run's plans per prepared host, for the apply given the same prepared plays (host-play.ts)
 const memos = new WeakMap<HostPlan, PlanMemo>();
 
-// runs in progress, so a SIGINT handler can record them as interrupted before the process exits
-const active = new Set<() => void>();
+// runs in progress, so a signal handler can record them as interrupted before the process exits
+const active = new Set<() => RunReport>();
 let lastInterrupt = 'interrupted (SIGINT)';
 
-/** Record every run in progress as interrupted (synchronously: the caller is about to exit). */
-export function interruptRuns(reason = 'interrupted (SIGINT)'): void {
+/** Record every run in progress as interrupted (synchronously: the caller is about to exit), and
+ *  give back what each had reached, for a recap. */
+export function interruptRuns(reason = 'interrupted (SIGINT)'): RunReport[] {
   lastInterrupt = reason;
-  for (const f of [...active]) f();
+  return [...active].map((f) => f());
 }
 
 export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts: RunOptions): Promise<RunReport> {
@@ -116,22 +117,38 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     }
     return r;
   };
-  const entry: JournalEntry = { id: runId, mode: opts.mode, playbook: playbook.file, inventory: opts.inventoryFile, startedAt: new Date(started).toISOString(), state: 'running', hosts: allHosts.map((host) => ({ host, status: 'running', backups: backupsOf(runId, opts.mode) })) };
-  // a journal host line with what its report says so far
-  const reported = (h: JournalEntry['hosts'][number]) => {
-    const r = reports.get(h.host);
-    return r ? { ...h, status: r.status, counts: r.counts, error: r.error } : h;
-  };
-  const record = () => journal?.write({ ...entry, hosts: entry.hosts.map(reported) });
-  record();
+  const entry: JournalEntry = { id: runId, mode: opts.mode, playbook: playbook.file, inventory: opts.inventoryFile, startedAt: new Date(started).toISOString(), state: 'running', controller: thisController(), hosts: allHosts.map((host) => ({ host, status: 'running', backups: backupsOf(runId, opts.mode) })) };
   // hosts being worked on when an interrupt lands: their remote script is cut off with the process
   const inFlight = new Set<string>();
+  // a journal host line with what its report says so far (still `running` while worked on)
+  const reported = (h: JournalEntry['hosts'][number]) => {
+    const r = reports.get(h.host);
+    return r && !inFlight.has(h.host) ? { ...h, status: r.status, counts: r.counts, error: r.error } : h;
+  };
+  let recorded = Date.now();
+  let soon: NodeJS.Timeout | undefined;
+  const record = () => {
+    clearTimeout(soon);
+    soon = undefined;
+    recorded = Date.now();
+    journal?.write({ ...entry, hosts: entry.hosts.map(reported) });
+  };
+  // as hosts finish, at most once a second: a run killed outright still shows which hosts it had done
+  const recordSoon = () => {
+    if (soon || !journal) return;
+    soon = setTimeout(record, Math.max(0, 1000 - (Date.now() - recorded)));
+    soon.unref();
+  };
+  record();
   const onInterrupt = () => {
     entry.state = 'stopped';
     entry.stopReason = lastInterrupt;
     entry.finishedAt = new Date().toISOString();
     const cut = (h: string) => inFlight.has(h) || !reports.has(h);
-    journal?.write({ ...entry, hosts: entry.hosts.map((h) => (cut(h.host) ? { ...h, status: 'stopped', error: `${lastInterrupt}${inFlight.has(h.host) ? ' while running here' : ' before this host ran'}` } : reported(h))) });
+    const why = (h: string) => `${lastInterrupt}${inFlight.has(h) ? ' while running here' : ' before this host ran'}`;
+    journal?.write({ ...entry, hosts: entry.hosts.map((h) => (cut(h.host) ? { ...h, status: 'stopped', error: why(h.host) } : reported(h))) });
+    const hosts = allHosts.map((h): HostReport => (cut(h) ? { ...report(h), status: 'stopped', error: why(h) } : report(h)));
+    return publicReport({ runId, mode: opts.mode, playbook: playbook.file, startedAt: entry.startedAt, durationMs: Date.now() - started, hosts, summary: summarize(hosts), stopped: lastInterrupt });
   };
   active.add(onInterrupt);
   emit({ type: 'run-start', mode: opts.mode, playbook: playbook.file, hosts: allHosts });
@@ -194,6 +211,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     r.durationMs += Date.now() - t0;
     r.counts = countTasks(r.tasks, r.status === 'unreachable');
     inFlight.delete(hp.host);
+    recordSoon();
     emit({ type: 'host-end', host: hp.host, report: r });
   }
 
@@ -224,6 +242,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
       }
     }
   } finally {
+    clearTimeout(soon);
     active.delete(onInterrupt);
     if (!opts.connections) await pool.closeAll();
   }

@@ -30,7 +30,7 @@ export function parseInventoryText(text: string, file: string, extraVars?: Vars)
 }
 
 export function loadInventory(path: string, opts: { extraVars?: Vars } = {}): Inventory {
-  return parseInventoryText(readTextFile(path, 'inventory'), path, opts.extraVars);
+  return parseInventoryText(readTextFile(path, 'inventory', { directoryHint: 'inventory directories are not supported yet' }), path, opts.extraVars);
 }
 
 /** No -i: this machine, without SSH. */

@@ -1,8 +1,8 @@
 // YAML documents that remember where every node came from, so any later error can say file:line:col.
-import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit, type Node, type Document } from 'yaml';
 import { invalid } from '../errors.js';
+import { readInputFile, type InputFileOptions } from '../util/input-file.js';
 import type { SourceLoc } from '../types.js';
 import { closest } from '../util/suggest.js';
 import { SECRET_TAGS, secretTags } from '../secrets/yaml-tags.js';
@@ -20,15 +20,8 @@ export interface YamlSource {
   locAt(node: unknown, path: (string | number)[], atKey?: boolean): SourceLoc;
 }
 
-export function readTextFile(file: string, what: string): string {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch (e) {
-    throw invalid(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  if (size > MAX_BYTES) throw invalid(`${what} ${file} is ${Math.round(size / 1048576)} MiB; the limit is 16 MiB`);
-  const buf = readFileSync(file);
+export function readTextFile(file: string, what: string, o: Pick<InputFileOptions, 'directoryHint'> = {}): string {
+  const buf = readInputFile(file, what, { maxBytes: MAX_BYTES, ...o });
   if (buf.includes(0)) throw invalid(`${what} ${file} is not a text file (it contains NUL bytes)`);
   return buf.toString('utf8');
 }

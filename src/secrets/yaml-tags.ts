@@ -1,7 +1,7 @@
 // YAML tags that make a value secret: `!secret VALUE`, `!env NAME` (an environment variable) and
 // `!file PATH` (a file's contents, relative to the YAML file). Values are registered as secrets the
 // moment they are parsed; a failure is reported by the YAML parser at the tag's file:line:column.
-import { readFileSync, statSync } from 'node:fs';
+import { readInputFile } from '../util/input-file.js';
 import { resolve } from 'node:path';
 import type { ScalarTag } from 'yaml';
 import { registerSecret } from './registry.js';
@@ -34,12 +34,10 @@ export function secretTags(dir: string): ScalarTag[] {
       resolve(path, onError) {
         const full = resolve(dir, path.trim());
         try {
-          if (statSync(full).size > MAX_FILE) throw new Error('larger than 1 MiB');
           // one trailing newline is the file's end, not part of the secret
-          return secret(readFileSync(full, 'utf8').replace(/\r?\n$/, ''));
+          return secret(readInputFile(full, '!file', { maxBytes: MAX_FILE }).toString('utf8').replace(/\r?\n$/, ''));
         } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          onError(`cannot read !file ${full}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+          onError((e as Error).message);
           return '';
         }
       },

@@ -1,7 +1,8 @@
 // Which credentials to offer, in order: identity files (inventory, then ssh config, else the
 // OpenSSH defaults that exist), then ssh-agent, then a password if the inventory has one.
-// Keys that cannot be used are skipped with a note that ends up in the auth error.
-import { existsSync, readFileSync } from 'node:fs';
+// Keys that cannot be used are skipped with a note that ends up in the auth error; so are keys that
+// others can read, as OpenSSH ignores them ("UNPROTECTED PRIVATE KEY FILE").
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -23,6 +24,13 @@ export interface AuthPlan {
 
 export const DEFAULT_IDENTITY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((k) => join(homedir(), '.ssh', k));
 
+/** OpenSSH's rule (sshkey_perm_ok): a key file of ours with any group/other bit is refused; fleet
+ *  also refuses one that anybody may read, whoever owns it. The mode as octal, or undefined. */
+export function tooOpen(st: Pick<Stats, 'mode' | 'uid'>, uid: number | undefined = process.getuid?.()): string | undefined {
+  const bad = (st.uid === uid && (st.mode & 0o077) !== 0) || (st.mode & 0o007) !== 0;
+  return bad ? `0${(st.mode & 0o777).toString(8).padStart(3, '0')}` : undefined;
+}
+
 export interface AuthInputs {
   user: string;
   identityFiles: readonly string[];
@@ -38,6 +46,17 @@ export function authPlan({ user, identityFiles, password, env = process.env }: A
   for (const f of files) {
     let data: Buffer;
     try {
+      const st = statSync(f);
+      // a FIFO would block the read for ever, a directory cannot be read
+      if (!st.isFile()) {
+        notes.push(`key ${f} skipped: not a regular file`);
+        continue;
+      }
+      const open = tooOpen(st);
+      if (open) {
+        notes.push(`key ${f} skipped: UNPROTECTED PRIVATE KEY FILE: permissions ${open} for ${f} are too open, others than its owner can read it; fix with: chmod 600 ${f}`);
+        continue;
+      }
       data = readFileSync(f);
     } catch (e) {
       notes.push(`key ${f} skipped: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);

@@ -1,6 +1,8 @@
 // `fleet trust`: fetch each host's key, classify it against known_hosts, and say which new keys
 // to record where. Fetching is I/O (SshTransport.probeHostKey); classification and the choice of
 // lines are pure. A changed or revoked key is never recorded: replacing a key is a human decision.
+// A key of a new type for a host known by a key of another type is flagged (an attacker who cannot
+// show the known key offers another type: a downgrade) and recorded only when explicitly allowed.
 import { checkHostKey } from './host-check.js';
 import { classifyHostKey, fingerprint, hasCertAuthority, hostKeyName, keyTypeOf, loadKnownHosts, type KnownHostEntry } from './known-hosts.js';
 import { knownHostsLine } from './known-hosts-write.js';
@@ -8,7 +10,7 @@ import { mapPool } from '../util/pool.js';
 import { SshTransport } from './ssh.js';
 import { TransportError, type ConnectionSpec } from './transport.js';
 
-export type TrustStatus = 'known' | 'new' | 'changed' | 'revoked' | 'unreachable' | 'skipped';
+export type TrustStatus = 'known' | 'new' | 'new-type' | 'changed' | 'revoked' | 'unreachable' | 'skipped';
 
 export interface TrustRow {
   /** inventory name */
@@ -23,6 +25,8 @@ export interface TrustRow {
   detail?: string;
   /** changed: the fingerprint known_hosts holds */
   oldFingerprint?: string;
+  /** new-type: the key types known_hosts holds for the host */
+  knownTypes?: string[];
   /** where a new key would be recorded */
   file?: string;
 }
@@ -44,6 +48,7 @@ export function classifyTrust(entries: readonly KnownHostEntry[], row: Pick<Trus
   if (s.status === 'known') return { ...base, status: 'known', detail: where(s.entry) };
   if (s.status === 'revoked') return { ...base, status: 'revoked', detail: `@revoked in ${where(s.entry)}` };
   if (s.status === 'changed') return { ...base, status: 'changed', detail: where(s.entry), oldFingerprint: fingerprint(s.entry.key) };
+  if (s.otherTypes.length) return { ...base, status: 'new-type', knownTypes: s.otherTypes };
   return { ...base, status: 'new' };
 }
 
@@ -64,7 +69,7 @@ export async function scanHostKeys(hosts: readonly { host: string; spec: Connect
       const file = opts.knownHostsFile ?? p.knownHostsFiles[0]!;
       const entries = loadKnownHosts([...new Set([...p.knownHostsFiles, ...extra])]);
       const row = classifyTrust(entries, { host, address: `${p.host}:${p.port}` }, p.host, p.port, p.key, file);
-      if (row.status !== 'new' || !hasCertAuthority(entries, p.host, p.port)) return row;
+      if ((row.status !== 'new' && row.status !== 'new-type') || !hasCertAuthority(entries, p.host, p.port)) return row;
       // not listed by key, but a CA may vouch for it: connecting would succeed, nothing to record
       const v = await checkHostKey({ entries, host: p.host, port: p.port, key: p.key, timeoutMs: spec.connectTimeoutMs ?? 10_000 });
       return v.ok ? { ...row, status: 'known', detail: 'host certificate signed by a @cert-authority' } : { ...row, detail: v.message };
@@ -75,12 +80,13 @@ export async function scanHostKeys(hosts: readonly { host: string; spec: Connect
   });
 }
 
-/** The lines to append, per file: new keys only, each name+key once (two inventory names may share an address). */
-export function linesToRecord(rows: readonly TrustRow[], hash: boolean): Map<string, string[]> {
+/** The lines to append, per file: new keys only (new types of known hosts only if `allowNewType`),
+ *  each name+key once (two inventory names may share an address). */
+export function linesToRecord(rows: readonly TrustRow[], hash: boolean, allowNewType = false): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const seen = new Set<string>();
   for (const r of rows) {
-    if (r.status !== 'new' || !r.key || !r.name || !r.file) continue;
+    if (!(r.status === 'new' || (r.status === 'new-type' && allowNewType)) || !r.key || !r.name || !r.file) continue;
     const id = `${r.file}\0${r.name}\0${r.key.toString('base64')}`;
     if (seen.has(id)) continue;
     seen.add(id);

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { authPlan, methodOf } from '../../src/transport/ssh-auth.js';
+import { authPlan, methodOf, tooOpen } from '../../src/transport/ssh-auth.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-auth-'));
 const key = (name: string, pass = '') => {
@@ -14,7 +14,7 @@ const key = (name: string, pass = '') => {
 describe('authPlan', () => {
   const plain = key('plain');
   const locked = key('locked', 'sesame');
-  writeFileSync(join(dir, 'garbage'), 'not a key\n');
+  writeFileSync(join(dir, 'garbage'), 'not a key\n', { mode: 0o600 });
 
   it('offers identity files in order, then the agent, then a password', () => {
     const second = key('second');
@@ -45,5 +45,35 @@ describe('authPlan', () => {
     expect(p.attempts).toEqual([]);
     expect(p.notes[0]).toBe(`key ${join(dir, 'nope')} skipped: no such file`);
     expect(p.notes[1]).toMatch(new RegExp(`^key ${join(dir, 'garbage')} skipped: `));
+  });
+
+  it('refuses a key that group or others can read, as OpenSSH does, naming the file and the fix', () => {
+    const open = key('open');
+    chmodSync(open, 0o644);
+    const p = authPlan({ user: 'u', identityFiles: [open, plain], env: {} });
+    expect(p.attempts.map((a) => a.label)).toEqual([`key ${plain}`]);
+    expect(p.notes).toEqual([`key ${open} skipped: UNPROTECTED PRIVATE KEY FILE: permissions 0644 for ${open} are too open, others than its owner can read it; fix with: chmod 600 ${open}`]);
+    chmodSync(open, 0o640);
+    expect(authPlan({ user: 'u', identityFiles: [open], env: {} }).notes[0]).toMatch(/permissions 0640 .* chmod 600 /);
+    chmodSync(open, 0o400);
+    expect(authPlan({ user: 'u', identityFiles: [open], env: {} }).attempts).toHaveLength(1);
+  });
+
+  it('skips a key path that is a directory or a FIFO, without waiting on it', () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const p = authPlan({ user: 'u', identityFiles: [dir, fifo, plain], env: {} });
+    expect(p.attempts.map((a) => a.label)).toEqual([`key ${plain}`]);
+    expect(p.notes).toEqual([`key ${dir} skipped: not a regular file`, `key ${fifo} skipped: not a regular file`]);
+  });
+
+  it('the rule: our key with any group/other bit; anybody\'s key that others can read', () => {
+    expect(tooOpen({ uid: 1000, mode: 0o100600 }, 1000)).toBeUndefined();
+    expect(tooOpen({ uid: 1000, mode: 0o100400 }, 1000)).toBeUndefined();
+    expect(tooOpen({ uid: 1000, mode: 0o100640 }, 1000)).toBe('0640');
+    expect(tooOpen({ uid: 1000, mode: 0o100604 }, 1000)).toBe('0604');
+    // another user's key (root using a deploy key): group may read it, as OpenSSH allows
+    expect(tooOpen({ uid: 1000, mode: 0o100640 }, 0)).toBeUndefined();
+    expect(tooOpen({ uid: 1000, mode: 0o100644 }, 0)).toBe('0644');
   });
 });

@@ -114,4 +114,42 @@ describe('fleet trust on real hosts', () => {
     expect(t.stderr).toContain(`ssh-keygen -R '${h.ip}' -f ${kh}`);
     expect(readFileSync(kh, 'utf8')).toBe(before);
   });
+
+  it('a host known by its ed25519 key now offering only an RSA key: flagged, not recorded with --yes; recorded with --allow-new-type, then fleet connects', async () => {
+    const h = lab.hosts[2]!;
+    // a second sshd on the host that shows only an RSA host key, as a downgrading attacker would
+    const up = await h.exec(
+      'test -f /etc/ssh/ssh_host_rsa_key || ssh-keygen -q -t rsa -b 2048 -N "" -f /etc/ssh/ssh_host_rsa_key; ' +
+        'printf "HostKey /etc/ssh/ssh_host_rsa_key\\nPidFile /run/sshd-rsa.pid\\nPermitRootLogin prohibit-password\\nAuthorizedKeysFile .ssh/authorized_keys\\n" > /etc/ssh/sshd_rsa_only && ' +
+        '/usr/sbin/sshd -f /etc/ssh/sshd_rsa_only -p 2222',
+    );
+    expect(up.code, up.stderr).toBe(0);
+    const ed = await hostKey(h);
+    const rsa = (await h.exec('cat /etc/ssh/ssh_host_rsa_key.pub')).stdout.trim().split(' ').slice(0, 2).join(' ');
+    const rsaFp = fpOf(rsa, dir);
+    const kh3 = join(dir, 'known_hosts_type');
+    writeFileSync(kh3, `[${h.ip}]:2222 ${ed}\n`);
+    const inv3 = join(dir, 'inventory-type.yaml');
+    writeFileSync(inv3, `all:\n  vars: { ansible_user: root, ansible_ssh_private_key_file: ${lab.keyPath}, known_hosts_file: ${kh3} }\n  hosts:\n    ${h.name}: { ansible_host: ${h.ip}, ansible_port: 2222 }\n`);
+    // the connection itself is refused as an unknown key
+    const before = await fleet(['apply', playbook, '-i', inv3, '--yes']);
+    expect(before.code).toBe(3);
+    expect(before.stdout + before.stderr).toContain('known_hosts lists only ssh-ed25519 keys for it');
+
+    const t = await fleet(['trust', '-i', inv3, '--yes']);
+    expect(t.code, t.stderr).toBe(5);
+    expect(t.stdout).toMatch(new RegExp(`${h.name}\\s+${h.ip}:2222\\s+ssh-rsa\\s+${rsaFp.replace(/[+/]/g, '\\$&')}\\s+NEW TYPE \\(flagged\\)`));
+    expect(t.stderr).toContain(`WARNING: ${h.name} ([${h.ip}]:2222) offers a ssh-rsa key (${rsaFp}), but ${kh3} knows it only by ssh-ed25519`);
+    expect(t.stderr).toContain('NOT recorded');
+    expect(t.stdout).toContain('no new host keys to record');
+    expect(readFileSync(kh3, 'utf8')).toBe(`[${h.ip}]:2222 ${ed}\n`);
+
+    const allowed = await fleet(['trust', '-i', inv3, '--yes', '--allow-new-type']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toContain(`recorded 1 host key in ${kh3}`);
+    expect(execFileSync('ssh-keygen', ['-F', `[${h.ip}]:2222`, '-f', kh3], { encoding: 'utf8' })).toContain(rsa.split(' ')[1]);
+    const run = await fleet(['apply', playbook, '-i', inv3, '--yes']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    await h.exec('kill "$(cat /run/sshd-rsa.pid)"');
+  });
 });

@@ -34,6 +34,17 @@ describe('trust: classification and recording', () => {
     expect(classifyTrust(revoked, row, 'h', 22, b, '/kh')).toMatchObject({ status: 'revoked', detail: '@revoked in /kh:1' });
   });
 
+  it('a key of a new type for a host known by another type is flagged, recorded only when allowed', () => {
+    const rsa = Buffer.from(keygen(join(dir, `k${n++}`), 'rsa').split(' ')[1]!, 'base64');
+    const e = parseKnownHosts(`h ${knownHostsLine('h', a, false).split(' ').slice(1).join(' ')}\n`, '/kh');
+    const row = classifyTrust(e, { host: 'web', address: 'h:22' }, 'h', 22, rsa, '/kh');
+    expect(row).toMatchObject({ status: 'new-type', knownTypes: ['ssh-ed25519'], name: 'h', file: '/kh' });
+    expect(linesToRecord([row], false).size).toBe(0);
+    expect(linesToRecord([row], false, true).get('/kh')).toEqual([`h ssh-rsa ${rsa.toString('base64')}`]);
+    // another host name (port) is not "known by another type"
+    expect(classifyTrust(e, { host: 'web', address: 'h:2222' }, 'h', 2222, rsa, '/kh').status).toBe('new');
+  });
+
   it('records new keys only, once per name and key, grouped by file', () => {
     const rows = [
       { host: 'w1', address: 'h1:22', status: 'new' as const, name: 'h1', key: a, file: '/f1' },
