@@ -8,6 +8,11 @@ import { rollbackHost } from '../engine/rollback.js';
 import { becomeOf, loadInventory, selectHosts, toConnectionSpec } from '../inventory/index.js';
 import { mapPool } from '../util/pool.js';
 import type { CliIO } from './io.js';
+import { countsText } from '../report/format.js';
+import { styleFor } from '../report/style.js';
+
+// the recap's rendering of counts, so both say the same
+const PLAIN = styleFor(false);
 
 const journalOf = (dir?: string) => new Journal(dir);
 
@@ -19,7 +24,7 @@ export function listRuns(io: CliIO, dir?: string): number {
   }
   for (const r of runs) {
     const n = (s: string) => r.hosts.filter((h) => h.status === s).length;
-    io.stdout.write(`${r.id}  ${r.mode.padEnd(5)}  ${r.state.padEnd(8)}  ${r.hosts.length} hosts (changed ${n('changed')}, failed ${n('failed')}, unreachable ${n('unreachable')}, stopped ${n('stopped')})  ${r.playbook}\n`);
+    io.stdout.write(`${r.id}  ${r.mode.padEnd(5)}  ${r.state.padEnd(8)}  ${r.hosts.length} hosts (changed ${n('changed')}, failed ${n('failed')}, refused ${n('refused')}, unreachable ${n('unreachable')}, stopped ${n('stopped')})  ${r.playbook}\n`);
   }
   return ExitCode.ok;
 }
@@ -32,7 +37,7 @@ export function showRun(io: CliIO, id: string, json: boolean, dir?: string): num
   }
   io.stdout.write(`run ${r.id} (${r.mode}, ${r.state}) ${r.playbook}\nstarted ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}\n`);
   if (r.stopReason) io.stdout.write(`stopped: ${r.stopReason}\n`);
-  for (const h of r.hosts) io.stdout.write(`  ${h.host.padEnd(24)} ${h.status}${h.counts ? ` (ok ${h.counts.ok}, changed ${h.counts.changed}, failed ${h.counts.failed})` : ''}${h.backups ? `  backups: ${h.backups}` : ''}${h.error ? `\n    ${h.error}` : ''}\n`);
+  for (const h of r.hosts) io.stdout.write(`  ${h.host.padEnd(24)} ${h.status}${h.counts ? `  ${countsText(h.counts, PLAIN)}` : ''}${h.backups ? `  backups: ${h.backups}` : ''}${h.error ? `\n    ${h.error}` : ''}\n`);
   for (const rb of r.rollbacks ?? []) for (const h of rb.hosts) io.stdout.write(`  rolled back ${h.host} at ${rb.at}: restored ${h.restored.length}${h.failed.length ? `, could not restore: ${h.failed.join('; ')}` : ''}\n`);
   return ExitCode.ok;
 }
