@@ -12,7 +12,7 @@ export function interactiveReporter(style: Style): Reporter {
   let changedWord = 'changed';
   const summary = (h: HostReport) => {
     const c = h.counts;
-    if (h.status === 'unreachable' || h.status === 'refused' || h.status === 'stopped') return style.red(`${h.status}: ${h.error ?? ''}`);
+    if (h.status === 'unreachable' || h.status === 'refused' || h.status === 'stopped') return style.red(h.error?.startsWith(h.status) ? h.error : `${h.status}: ${h.error ?? ''}`);
     const failed = h.tasks.find((t) => t.status === 'failed' && !t.ignored);
     if (h.status === 'failed') return style.red(`failed: ${failed ? `${failed.task}: ${failed.reason}` : (h.error ?? '')}`);
     return `ok=${c.ok} ${c.changed ? style.yellow(`${changedWord}=${c.changed}`) : `${changedWord}=0`} skipped=${c.skipped}`;

@@ -116,7 +116,7 @@ export function rolloutText(play: RolloutPlay['play'], hosts: string[]): string 
   const groups = batches(hosts, play.serial);
   const named = (b: string[]) => (b.length <= 3 ? b.join(', ') : `${b.slice(0, 3).join(', ')} and ${b.length - 3} more`);
   const shown = groups.slice(0, 4).map((b, i) => `${i === 0 && groups.length > 1 ? 'canary ' : ''}${named(b)} (${plural(b.length, 'host')})`);
-  const order = groups.length === 1 ? (hosts.length === 1 ? 'its 1 host' : `all ${hosts.length} hosts at once`) : `${groups.length} batches (serial ${play.serial!.join(', ')}): ${shown.join(', then ')}${groups.length > 4 ? `, then ${groups.length - 4} more batches` : ''}`;
+  const order = groups.length === 1 ? (hosts.length === 1 ? 'its 1 host' : `all ${hosts.length} hosts at once`) : `${groups.length} batches (serial ${play.serial!.join(', ')}): ${shown.join(', then ')}${groups.length > 4 ? `, then ${plural(groups.length - 4, 'more batch', 'more batches')}` : ''}`;
   const gate = play.health.length ? `health gate ${play.health.map((t) => `'${t.name}'`).join(', ')} after each batch` : 'no health gate';
   const stops = [
     ...(play.health.length ? ['a health gate fails'] : []),

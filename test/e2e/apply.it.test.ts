@@ -86,15 +86,15 @@ describe('fleet apply on real hosts', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const code = new Promise<number | null>((res) => child.on('close', res));
-    await expect.poll(() => out, { timeout: 30_000, interval: 100 }).toMatch(/Apply these changes to 2 hosts\? \[y\/N\]/);
+    await expect.poll(() => out, { timeout: 30_000, interval: 100 }).toMatch(/Apply these changes to 2 hosts\?\s+Only 'yes' will be accepted to approve\.\s+Enter a value: /);
     await light.exec("printf 'by someone else\\n' > /etc/fleet-confirm.conf");
-    child.stdin.write('y\r');
+    child.stdin.write('yes\r');
     expect(await code).toBe(2);
     expect(out).toMatch(/the host changed since the plan \(fact file:\/etc\/fleet-confirm\.conf changed/);
     expect(await sh(light, 'cat /etc/fleet-confirm.conf')).toBe('by someone else\n');
     expect(await sh(full, 'cat /etc/fleet-confirm.conf')).toBe('by fleet\n');
     const rep = readReport(join(dir, 'confirm.json'));
-    expect(rep.hosts.map((h) => [h.host, h.status]).sort()).toEqual([['full1', 'changed'], ['light1', 'failed']]);
+    expect(rep.hosts.map((h) => [h.host, h.status]).sort()).toEqual([['full1', 'changed'], ['light1', 'refused']]);
   });
 
   it('a host that cannot be reached does not stop the others', async () => {
