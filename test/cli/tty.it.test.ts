@@ -120,6 +120,17 @@ describe('fleet apply on a terminal', () => {
     expect(readFileSync(join(dir, 'b.txt'), 'utf8')).toBe('b\n');
   }, 90_000);
 
+  it('a saved plan is shown with its summary before its own `yes` question', async () => {
+    const planFile = join(dir, 'plan.json');
+    expect((await fleet(['plan', pb, '-o', planFile], { cwd: dir })).code).toBe(0);
+    const p = onPty([process.execPath, FLEET_BIN, 'apply', '--plan', planFile], dir);
+    await expect.poll(p.text, { timeout: 30_000, interval: 100 }).toMatch(/Enter a value: $/);
+    expect(p.text()).toMatch(/PLAN\nhost: localhost\n {2}would change {2}write a[\s\S]*\+world[\s\S]*\nPlan: 1 of 1 host to change[^\n]*\nChanges: 2 files[^\n]*\nApply the saved plan to 1 host\?\n {2}Only 'yes'/);
+    p.write('no\r');
+    expect(await p.code).toBe(5);
+    expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('old\n');
+  }, 60_000);
+
   it('one Ctrl-C at the question aborts at once with exit 130, nothing applied', async () => {
     const p = onPty([process.execPath, FLEET_BIN, 'apply', pb], dir);
     await expect.poll(p.text, { timeout: 30_000, interval: 100 }).toMatch(/Enter a value: $/);
