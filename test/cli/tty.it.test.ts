@@ -32,7 +32,6 @@ function onPty(argv: string[], cwd: string): Pty {
   return { out: () => out, text: () => clean(out), write: (s) => child.stdin.write(s), code: new Promise((res) => child.on('close', res)) };
 }
 
-// eslint-disable-next-line no-control-regex
 const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
 /** from the plan to the end, durations aside: what a terminal and a pipe must both say */
 const fromPlan = (s: string) => s.slice(s.indexOf('PLAN\n')).replace(/\d+\.\d s\)/g, 'N s)');

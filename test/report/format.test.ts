@@ -10,7 +10,6 @@ import type { Impact } from '../../src/types.js';
 
 const plain = styleFor(false);
 const colour = styleFor(true);
-// eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\x1b\[\d+m/g, '');
 
 const task = (name: string, o: Partial<TaskResult> = {}): TaskResult => ({ task: name, type: 'copy', handler: false, status: 'would-change', changes: [{ summary: `update /etc/${name}`, diff: { path: `/etc/${name}`, before: 'a\n', after: 'b\n' } }], ...o });
