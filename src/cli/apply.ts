@@ -4,9 +4,10 @@ import { ConnectionPool } from '../engine/connections.js';
 import { exitCodeOf, preparePlays, runPlaybook, type RunOptions } from '../engine/run.js';
 import { countTasks, summarize, type RunReport } from '../engine/results.js';
 import { expectations, readPlanFile, toPlanFile, writePlanFile, type PlanFile } from '../engine/planfile.js';
-import type { Inventory } from '../inventory/index.js';
+import { selectHosts, type Inventory } from '../inventory/index.js';
 import type { Playbook } from '../playbook/model.js';
 import { planText, recap } from '../report/format.js';
+import { planSummary, type RolloutPlay } from '../report/summary.js';
 import { interactiveReporter } from '../report/interactive.js';
 import { writeJsonReport } from '../report/json.js';
 import { plainReporter } from '../report/plain.js';
@@ -14,7 +15,7 @@ import type { Reporter } from '../report/reporter.js';
 import { styleFor, useColor } from '../report/style.js';
 import type { CliIO } from './io.js';
 import { writer } from './io.js';
-import { confirm } from './prompt.js';
+import { confirmYes } from './prompt.js';
 import { redact, redactDeep, registerNamedSecrets } from '../secrets/registry.js';
 
 export interface ApplyFlags {
@@ -30,40 +31,37 @@ export async function applyCommand(io: CliIO, playbook: Playbook, inventory: Inv
   const tty = Boolean(io.stdout.isTTY);
   const style = styleFor(useColor(io.stdout));
   const out = writer(io.stdout);
-  const reporter = (diff: boolean, live = true): Reporter =>
-    tty && live && !flags.verbose ? interactiveReporter(style) : plainReporter({ write: out, style, diff, verbose: flags.verbose });
+  // a dry run's task lines are the plan printed after it: streamed too only with -v
+  const reporter = (diff: boolean, dry = false): Reporter =>
+    tty && !flags.verbose ? interactiveReporter(style) : plainReporter({ write: out, style, diff, verbose: flags.verbose, tasks: !dry || flags.verbose });
   const pool = new ConnectionPool();
   const finish = (report: RunReport) => {
     if (flags.json) writeJsonReport(flags.json, report);
     return exitCodeOf(report, flags.detailedExitcode);
   };
   try {
-    if (flags.check) {
-      const rep = reporter(flags.diff);
-      const report = await runPlaybook(playbook, inventory, { ...run, mode: 'check', listener: rep.listener, connections: pool });
-      await rep.finish(report);
-      out(recap(report, style));
-      return finish(report);
-    }
-    // 1. the dry run, always: nothing is changed before the operator has seen the plan
-    const pre = reporter(false);
-    // rendered and checked once, for the dry run and the rollout
-    const prepared = preparePlays(playbook, inventory, run);
-    const plan = await runPlaybook(playbook, inventory, { ...run, mode: 'check', listener: tty ? pre.listener : undefined, connections: pool, prepared });
+    // rendered and checked once, for the dry run and the rollout (a check alone keeps no plans)
+    const prepared = flags.check ? undefined : preparePlays(playbook, inventory, run);
+    // 1. the dry run, always: nothing is changed before the operator has seen the plan; on a
+    //    terminal and in a pipe the same plan, summary and recap follow it
+    const pre = reporter(flags.diff, true);
+    const plan = await runPlaybook(playbook, inventory, { ...run, mode: 'check', listener: pre.listener, connections: pool, prepared });
     await pre.finish(plan);
     out(style.bold('PLAN'));
-    out(planText(plan, style, true));
+    const shown = planText(plan, style, { diff: flags.check ? flags.diff : true });
+    if (shown) out(shown);
+    for (const l of planSummary(plan, style, rolloutOf(playbook, inventory, run.limit))) out(l);
     const pending = plan.hosts.filter((h) => h.status === 'changed');
-    if (pending.length === 0) {
+    if (flags.check || pending.length === 0) {
       out(recap(plan, style));
-      out('nothing to change.');
+      if (!flags.check) out('nothing to change.');
       return finish(plan);
     }
     const question = `Apply these changes to ${pending.length} host${pending.length === 1 ? '' : 's'}?`;
     if (!flags.yes) {
       if (!io.stdin.isTTY) throw new FleetError(`${question} — refusing without a terminal to confirm; re-run with --yes to apply, or --check for a dry run`, ExitCode.refused);
-      if (!(await confirm(question, io.stdin, io.stdout))) {
-        out('nothing applied.');
+      if (!(await confirmYes(question, io.stdin, io.stdout))) {
+        out('nothing applied: only yes confirms.');
         return ExitCode.refused;
       }
     }
@@ -91,7 +89,9 @@ export async function planCommand(io: CliIO, playbook: Playbook, inventory: Inve
   const report = await runPlaybook(playbook, inventory, { ...run, mode: 'check', listener: rep?.listener });
   await rep?.finish(report);
   writePlanFile(o.out, toPlanFile(report, { inventory: run.inventoryFile, limit: run.limit, tags: run.tags, extraVars: run.extraVars }));
-  out(planText(report, style, true));
+  const shown = planText(report, style, { diff: true });
+  if (shown) out(shown);
+  for (const l of planSummary(report, style, rolloutOf(playbook, inventory, run.limit))) out(l);
   out(recap(report, style));
   out(`plan written to ${o.out}: review it with \`fleet show ${o.out}\`, apply exactly it with \`fleet apply --plan ${o.out}\``);
   return exitCodeOf(report, o.detailedExitcode);
@@ -115,9 +115,23 @@ export function showPlan(io: CliIO, file: string): number {
   // plan files never hold a secret -e value (refuseSecretExtraVars); redact still guards names
   // registered as secret by this process
   if (Object.keys(plan.extraVars).length) out(redact(`extra vars: ${Object.entries(plan.extraVars).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`));
-  const hosts = plan.hosts.map((h) => ({ ...h, counts: countTasks(h.tasks, h.status === 'unreachable'), execs: 0, durationMs: 0 }));
-  out(planText({ runId: plan.runId, mode: 'check', playbook: plan.playbook.file, startedAt: plan.createdAt, durationMs: 0, hosts, summary: summarize(hosts) }, style, true));
+  // every host named: this is where --limit and large plans send the operator for detail
+  for (const l of savedPlanText(plan, style, Infinity)) out(l);
   return ExitCode.ok;
+}
+
+function savedPlanText(plan: PlanFile, style: ReturnType<typeof styleFor>, maxHosts?: number): string[] {
+  const hosts = plan.hosts.map((h) => ({ ...h, counts: countTasks(h.tasks, h.status), execs: 0, durationMs: 0 }));
+  const report: RunReport = { runId: plan.runId, mode: 'check', playbook: plan.playbook.file, startedAt: plan.createdAt, durationMs: 0, hosts, summary: summarize(hosts) };
+  const shown = planText(report, style, { diff: true, maxHosts });
+  return [...(shown ? [shown] : []), ...planSummary(report, style)];
+}
+
+/** The plays with the names of their hosts (as preparePlays selects them), for the rollout lines
+ *  of the summary. */
+function rolloutOf(playbook: Playbook, inventory: Inventory, limit: string | undefined): RolloutPlay[] {
+  const limited = limit ? new Set(selectHosts(inventory, limit)) : undefined;
+  return playbook.plays.map((play) => ({ play, hosts: selectHosts(inventory, play.hosts).filter((h) => !limited || limited.has(h)) }));
 }
 
 /** Apply a saved plan: the same playbook (checked by content), variables, limit and tags, only on
@@ -130,11 +144,13 @@ export async function applyPlanCommand(io: CliIO, plan: PlanFile, playbook: Play
     out('the plan has no changes to apply.');
     return ExitCode.ok;
   }
-  const question = `Apply the saved plan to ${expect.size} host${expect.size === 1 ? '' : 's'} (${[...expect.keys()].join(', ')})?`;
+  const question = `Apply the saved plan to ${expect.size} host${expect.size === 1 ? '' : 's'}?`;
   if (!flags.yes) {
     if (!io.stdin.isTTY) throw new FleetError(`${question} — refusing without a terminal to confirm; re-run with --yes`, ExitCode.refused);
-    if (!(await confirm(question, io.stdin, io.stdout))) {
-      out('nothing applied.');
+    out(style.bold('PLAN'));
+    for (const l of savedPlanText(plan, style)) out(l);
+    if (!(await confirmYes(question, io.stdin, io.stdout))) {
+      out('nothing applied: only yes confirms.');
       return ExitCode.refused;
     }
   }

@@ -1,14 +1,36 @@
-// Questions on a TTY: a yes/no confirmation and a password read without echo.
+// Questions on a TTY: a confirmation and a password read without echo. Ctrl-C at a question aborts
+// at once (exit 130), Ctrl-D answers no.
 import { createInterface } from 'node:readline';
+import { ExitCode, FleetError } from '../errors.js';
 
-export async function confirm(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<boolean> {
+const interrupted = () => new FleetError('interrupted', ExitCode.interrupted);
+
+/** One line of answer; readline in terminal mode turns Ctrl-C into its 'SIGINT' event, which would
+ *  otherwise only pause the input and leave the question open. */
+async function ask(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
   const rl = createInterface({ input, output });
   try {
-    const answer = await new Promise<string>((res) => rl.question(`${question} [y/N] `, res));
-    return /^y(es)?$/i.test(answer.trim());
+    return await new Promise<string>((res, rej) => {
+      rl.on('SIGINT', () => {
+        output.write('\n');
+        rej(interrupted());
+      });
+      rl.on('close', () => res(''));
+      rl.question(question, res);
+    });
   } finally {
     rl.close();
   }
+}
+
+/** [y/N]: y or yes confirms. */
+export async function confirm(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<boolean> {
+  return /^y(es)?$/i.test((await ask(`${question} [y/N] `, input, output)).trim());
+}
+
+/** For changes to many hosts, as Terraform asks: only the word `yes` confirms. */
+export async function confirmYes(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<boolean> {
+  return (await ask(`${question}\n  Only 'yes' will be accepted to approve.\n  Enter a value: `, input, output)).trim() === 'yes';
 }
 
 export async function askSecret(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
@@ -28,7 +50,8 @@ export async function askSecret(question: string, input: NodeJS.ReadStream, outp
           }
           if (ch === '\u0003') {
             input.off('data', onData);
-            return rej(new Error('interrupted'));
+            output.write('\n');
+            return rej(interrupted());
           }
           if (ch === '\u007f') value = value.slice(0, -1);
           else value += ch;

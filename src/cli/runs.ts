@@ -9,6 +9,11 @@ import { becomeOf, loadInventory, selectHosts, toConnectionSpec, type Inventory 
 import type { Playbook } from '../playbook/model.js';
 import { mapPool } from '../util/pool.js';
 import type { CliIO } from './io.js';
+import { countsText } from '../report/format.js';
+import { styleFor } from '../report/style.js';
+
+// the recap's rendering of counts, so both say the same
+const PLAIN = styleFor(false);
 
 const journalOf = (dir?: string) => new Journal(dir);
 
@@ -37,7 +42,7 @@ export function listRuns(io: CliIO, dir?: string): number {
     const n = (s: string) => r.hosts.filter((h) => h.status === s).length;
     const state = runState(r);
     const where = state === 'running?' ? ` (controller ${r.controller?.host ?? 'unknown'})` : '';
-    io.stdout.write(`${r.id}  ${r.mode.padEnd(5)}  ${state.padEnd(9)}  ${r.hosts.length} hosts (changed ${n('changed')}, failed ${n('failed')}, unreachable ${n('unreachable')}, stopped ${n('stopped')})  ${r.playbook}${where}\n`);
+    io.stdout.write(`${r.id}  ${r.mode.padEnd(5)}  ${state.padEnd(9)}  ${r.hosts.length} hosts (changed ${n('changed')}, failed ${n('failed')}, refused ${n('refused')}, unreachable ${n('unreachable')}, stopped ${n('stopped')})  ${r.playbook}${where}\n`);
   }
   return ExitCode.ok;
 }
@@ -55,7 +60,7 @@ export function showRun(io: CliIO, id: string, json: boolean, dir?: string): num
   if (note) io.stdout.write(`${note}\n`);
   if (r.stopReason) io.stdout.write(`stopped: ${r.stopReason}\n`);
   const hostState = (s: string) => (s === 'running' && state === 'abandoned' ? 'abandoned (outcome unknown)' : s);
-  for (const h of r.hosts) io.stdout.write(`  ${h.host.padEnd(24)} ${hostState(h.status)}${h.counts ? ` (ok ${h.counts.ok}, changed ${h.counts.changed}, failed ${h.counts.failed})` : ''}${h.backups ? `  backups: ${h.backups}` : ''}${h.error ? `\n    ${h.error}` : ''}\n`);
+  for (const h of r.hosts) io.stdout.write(`  ${h.host.padEnd(24)} ${hostState(h.status)}${h.counts ? `  ${countsText(h.counts, PLAIN)}` : ''}${h.backups ? `  backups: ${h.backups}` : ''}${h.error ? `\n    ${h.error}` : ''}\n`);
   for (const rb of r.rollbacks ?? []) for (const h of rb.hosts) io.stdout.write(`  rolled back ${h.host} at ${rb.at}: restored ${h.restored.length}${h.failed.length ? `, could not restore: ${h.failed.join('; ')}` : ''}\n`);
   return ExitCode.ok;
 }

@@ -42,16 +42,29 @@ export interface TaskResult {
   loc?: SourceLoc;
 }
 
-/** 'stopped': not run because the rollout stopped before this host's batch */
-export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'stopped';
+/** 'refused': nothing was changed because the host drifted from the plan the operator saw (a saved
+ *  plan, or the dry run before the confirmation); 'stopped': not run because the rollout stopped
+ *  before this host's batch */
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'refused' | 'unreachable' | 'stopped';
 
+/** A host that ended badly: later plays skip it, it counts against max_fail_percentage. */
+export const isBadHost = (s: HostStatus): boolean => s === 'failed' || s === 'refused' || s === 'unreachable';
+
+/** Tasks per outcome, and the host's own outcome when no task carries it: `unreachable`, `refused`
+ *  and `stopped` are 0 or 1, and `failed` counts 1 for a host that failed outside any task (its
+ *  facts could not be gathered, its apply could not start), so a recap never says failed=0 for a
+ *  failed host. */
 export interface HostCounts {
   ok: number;
   changed: number;
   failed: number;
   skipped: number;
   unreachable: number;
+  refused: number;
+  stopped: number;
 }
+
+export const COUNT_KEYS = ['ok', 'changed', 'failed', 'skipped', 'unreachable', 'refused', 'stopped'] as const;
 
 export interface HostReport {
   host: string;
@@ -90,8 +103,8 @@ export type RunEvent =
 
 export type Listener = (e: RunEvent) => void;
 
-export function countTasks(tasks: readonly TaskResult[], unreachable: boolean): HostCounts {
-  const c: HostCounts = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: unreachable ? 1 : 0 };
+export function countTasks(tasks: readonly TaskResult[], status: HostStatus): HostCounts {
+  const c: HostCounts = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: +(status === 'unreachable'), refused: +(status === 'refused'), stopped: +(status === 'stopped') };
   for (const t of tasks) {
     if (t.status === 'ok') c.ok++;
     else if (t.status === 'changed' || t.status === 'would-change') c.changed++;
@@ -99,12 +112,14 @@ export function countTasks(tasks: readonly TaskResult[], unreachable: boolean): 
     else if (t.status === 'failed' && !t.ignored) c.failed++;
     else if (t.status === 'failed') c.ok++;
   }
+  if (status === 'failed' && c.failed === 0) c.failed = 1;
   return c;
 }
 
 export function summarize(hosts: readonly HostReport[]): RunReport['summary'] {
-  const sum = { hosts: hosts.length, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 };
-  for (const h of hosts) for (const k of ['ok', 'changed', 'failed', 'skipped', 'unreachable'] as const) sum[k] += h.counts[k];
+  const sum = { hosts: hosts.length, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, refused: 0, stopped: 0 };
+  // counts from older journals and plan files lack the newer keys
+  for (const h of hosts) for (const k of COUNT_KEYS) sum[k] += h.counts[k] ?? 0;
   return sum;
 }
 

@@ -8,10 +8,10 @@ import { TransportError } from '../transport/transport.js';
 import type { Vars } from '../types.js';
 import { mapPool } from '../util/pool.js';
 import { ConnectionPool } from './connections.js';
-import { runHostPlay, RemoteFailure, type PlanExpectation, type PlanMemo } from './host-play.js';
+import { DriftRefusal, runHostPlay, RemoteFailure, type PlanExpectation, type PlanMemo } from './host-play.js';
 import { FileCache, prepareTask, resolveVars, type PreparedTask } from './prepare.js';
 import { Remote } from './remote.js';
-import { countTasks, summarize, type HostReport, type Listener, type Mode, type RollbackReport, type RunEvent, type RunReport, type TaskResult } from './results.js';
+import { countTasks, isBadHost, summarize, type HostReport, type Listener, type Mode, type RollbackReport, type RunEvent, type RunReport, type TaskResult } from './results.js';
 import { backupHeader } from './backups.js';
 import { batches } from './batches.js';
 import { backupsOf, Journal, newRunId, thisController, type JournalEntry } from './journal.js';
@@ -112,7 +112,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   const report = (host: string): HostReport => {
     let r = reports.get(host);
     if (!r) {
-      r = { host, status: 'ok', tasks: [], counts: countTasks([], false), execs: 0, durationMs: 0 };
+      r = { host, status: 'ok', tasks: [], counts: countTasks([], 'ok'), execs: 0, durationMs: 0 };
       reports.set(host, r);
     }
     return r;
@@ -198,6 +198,9 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
       if (e instanceof TransportError) {
         r.status = 'unreachable';
         r.error = e.message;
+      } else if (e instanceof DriftRefusal) {
+        r.status = 'refused';
+        r.error = e.message;
       } else if (e instanceof RemoteFailure || e instanceof FleetError) {
         r.status = 'failed';
         r.error = e.message;
@@ -209,7 +212,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     r.tasks.push(...partial);
     r.execs = pool.execCount(hp.host);
     r.durationMs += Date.now() - t0;
-    r.counts = countTasks(r.tasks, r.status === 'unreachable');
+    r.counts = countTasks(r.tasks, r.status);
     inFlight.delete(hp.host);
     recordSoon();
     emit({ type: 'host-end', host: hp.host, report: r });
@@ -218,17 +221,17 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   try {
     for (const [playIndex, { play, hosts }] of plays.entries()) {
       if (stopped) break;
-      const live = hosts.filter((h) => !['failed', 'unreachable'].includes(reports.get(h.host)?.status ?? 'ok'));
+      const live = hosts.filter((h) => !isBadHost(reports.get(h.host)?.status ?? 'ok'));
       emit({ type: 'play-start', play: play.name, hosts: live.map((h) => h.host) });
       const groups = batches(live, play.serial);
       for (const [i, batch] of groups.entries()) {
         if (stopped) break;
         await mapPool(batch, opts.forks ?? 50, (hp) => onHost(play, playIndex, hp, false));
         if (opts.mode === 'apply' && play.health.length) {
-          const ran = batch.filter((hp) => !['failed', 'unreachable'].includes(report(hp.host).status));
+          const ran = batch.filter((hp) => !isBadHost(report(hp.host).status));
           await mapPool(ran, opts.forks ?? 50, (hp) => onHost(play, playIndex, hp, true));
         }
-        const bad = batch.filter((hp) => ['failed', 'unreachable'].includes(report(hp.host).status));
+        const bad = batch.filter((hp) => isBadHost(report(hp.host).status));
         const gate = batch.find((hp) => report(hp.host).error?.startsWith('health gate'));
         const label = groups.length > 1 ? `batch ${i + 1}/${groups.length} of play '${play.name}'` : `play '${play.name}'`;
         if (gate) stopped = `${label}: ${gate.host}: ${report(gate.host).error}`;
@@ -247,7 +250,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     if (!opts.connections) await pool.closeAll();
   }
   for (const host of allHosts) {
-    if (!reports.has(host)) Object.assign(report(host), { status: 'stopped', error: `not run: the rollout stopped (${stopped ?? 'earlier failure'})` });
+    if (!reports.has(host)) Object.assign(report(host), { status: 'stopped', error: `not run: the rollout stopped (${stopped ?? 'earlier failure'})`, counts: countTasks([], 'stopped') });
   }
   const hostsOut = allHosts.map(report);
   const result: RunReport = { runId, mode: opts.mode, playbook: playbook.file, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, hosts: hostsOut, summary: summarize(hostsOut), stopped, rollbacks: rollbacks.length ? rollbacks : undefined };
@@ -266,7 +269,7 @@ function asHealth(r: TaskResult): TaskResult {
 
 /** The documented exit code of a finished run. */
 export function exitCodeOf(report: RunReport, detailed = false): ExitCode {
-  if (report.hosts.some((h) => h.status === 'failed' || h.status === 'stopped')) return ExitCode.failedHosts;
+  if (report.hosts.some((h) => h.status === 'failed' || h.status === 'refused' || h.status === 'stopped')) return ExitCode.failedHosts;
   if (report.hosts.some((h) => h.status === 'unreachable')) return ExitCode.unreachableHosts;
   if (detailed && report.hosts.some((h) => h.status === 'changed')) return ExitCode.changes;
   return ExitCode.ok;

@@ -1,10 +1,12 @@
 // Text shared by every human-facing reporter: task lines, recaps, the plan shown before apply.
-import type { HostReport, RunReport, TaskResult } from '../engine/results.js';
+import { COUNT_KEYS, type HostCounts, type HostReport, type HostStatus, type RunReport, type TaskResult } from '../engine/results.js';
+import type { Impact } from '../types.js';
 import { renderDiff } from './diff.js';
 import type { Style } from './style.js';
 import { formatLoc } from '../errors.js';
 
 const LABEL: Record<TaskResult['status'], string> = { ok: 'ok', changed: 'changed', 'would-change': 'would change', skipped: 'skipped', failed: 'FAILED' };
+export const PROVISIONAL = 'planned on facts an earlier change would alter';
 
 export function statusLabel(r: TaskResult, s: Style): string {
   if (r.status === 'failed') return r.ignored ? s.yellow('failed (ignored)') : s.red(LABEL.failed);
@@ -14,10 +16,17 @@ export function statusLabel(r: TaskResult, s: Style): string {
   return s.green(LABEL.ok);
 }
 
+/** A host's own outcome, as every output names it. */
+export function hostStatusLabel(status: HostStatus | 'running', s: Style): string {
+  if (status === 'failed' || status === 'refused' || status === 'unreachable' || status === 'stopped') return s.red(status.toUpperCase());
+  if (status === 'changed') return s.yellow(status);
+  return status === 'ok' ? s.green(status) : status;
+}
+
 export function taskLine(host: string, r: TaskResult, s: Style): string {
   const what = r.handler ? `handler ${r.task}` : r.task;
   const detail = r.changes.length ? r.changes.map((c) => c.summary).join('; ') : (r.reason ?? '');
-  const prov = r.provisional ? s.dim(' (planned on facts an earlier change would alter)') : '';
+  const prov = r.provisional ? s.dim(` (${PROVISIONAL})`) : '';
   return `${s.bold(host)}  ${statusLabel(r, s)}  ${what}${detail ? s.dim(` — ${detail}`) : ''}${prov}`;
 }
 
@@ -25,6 +34,7 @@ export function taskDetails(r: TaskResult, s: Style, diff: boolean): string[] {
   const out: string[] = [];
   for (const c of r.changes) {
     for (const w of c.warnings ?? []) out.push(s.yellow(`    warning: ${w}`));
+    out.push(...impactLines(c.impact ?? [], s, '    '));
     if (diff && c.diff) out.push(...indent(renderDiff(c.diff, s), '    '));
   }
   if (diff && r.noLog && r.changes.length) out.push(s.dim(`    (diff hidden by no_log)`));
@@ -40,17 +50,32 @@ export function taskDetails(r: TaskResult, s: Style, diff: boolean): string[] {
   return out;
 }
 
+/** What a change interrupts: every kind the same way, its summary then whichever details it has. */
+export function impactLines(impacts: readonly Impact[], s: Style, pre: string): string[] {
+  const out: string[] = [];
+  for (const i of impacts) {
+    out.push(`${pre}${s.yellow(`interrupts (${i.kind})`)}: ${i.summary}`);
+    const d = `${pre}  `;
+    const facts = [i.service && `service ${i.service}`, i.duration && `for ${i.duration}`].filter(Boolean);
+    if (facts.length) out.push(s.dim(`${d}${facts.join(', ')}`));
+    if (i.containers?.length) out.push(s.dim(`${d}containers (${i.containers.length}): ${capList(i.containers, 10)}`));
+    for (const p of i.ports ?? []) out.push(s.dim(`${d}port ${p.hostPort}/${p.proto} of ${p.container}: ${p.stillFrom.length ? `still answers from ${p.stillFrom.join(', ')} only` : 'no longer answers from outside'}`));
+    if (i.clients?.length) out.push(s.dim(`${d}clients (${i.clients.length}): ${capList(i.clients, 10)}`));
+  }
+  return out;
+}
+
+/** `ok=5  changed=0 …`: the one rendering of a host's counts (recap, `fleet runs show`). */
+export function countsText(c: Partial<HostCounts>, s: Style): string {
+  const colour = (k: string) => (k === 'ok' ? s.green : k === 'changed' ? s.yellow : k === 'skipped' ? s.dim : s.red);
+  return COUNT_KEYS.map((k) => {
+    const n = c[k] ?? 0;
+    return n > 0 ? colour(k)(`${k}=${n}`) : `${k}=${n}`;
+  }).join('  ');
+}
+
 export function recapLine(h: HostReport, s: Style): string {
-  const c = h.counts;
-  const col = (n: number, k: string, f: (x: string) => string) => (n > 0 ? f(`${k}=${n}`) : `${k}=${n}`);
-  return [
-    s.bold(h.host.padEnd(24)),
-    col(c.ok, 'ok', s.green),
-    col(c.changed, 'changed', s.yellow),
-    col(c.failed, 'failed', s.red),
-    col(c.skipped, 'skipped', s.dim),
-    col(c.unreachable, 'unreachable', s.red),
-  ].join('  ') + (h.error ? `\n    ${s.red(h.error)}` : '');
+  return `${s.bold(h.host.padEnd(24))}  ${countsText(h.counts, s)}${h.error ? `\n    ${s.red(h.error)}` : ''}`;
 }
 
 export function recap(report: RunReport, s: Style): string {
@@ -63,39 +88,66 @@ export function recap(report: RunReport, s: Style): string {
   return lines.join('\n');
 }
 
-/** The plan shown before confirmation: hosts with identical changes are grouped, so 500 hosts
- *  needing the same fix print it once. */
-export function planText(report: RunReport, s: Style, diff: boolean): string {
-  const groups = new Map<string, { hosts: string[]; tasks: TaskResult[] }>();
+export interface PlanTextOptions {
+  /** show unified diffs */
+  diff: boolean;
+  /** host names printed per group before "and N more hosts" (default 10; Infinity: all) */
+  maxHosts?: number;
+}
+
+/** The plan: the same text on a terminal, in a pipe, before the confirmation and in `fleet show`.
+ *  Hosts with identical changes are grouped, so 500 hosts needing the same fix print it once; a
+ *  group names at most `maxHosts` hosts. */
+export function planText(report: RunReport, s: Style, o: PlanTextOptions): string {
+  const max = o.maxHosts ?? 10;
+  let unnamed = 0;
+  const names = (hosts: string[]) => {
+    if (hosts.length <= max) return hosts.join(', ');
+    unnamed += hosts.length - max;
+    return `${hosts.slice(0, max).join(', ')} and ${hosts.length - max} more hosts`;
+  };
+  const groups = new Map<string, { hosts: string[]; tasks: TaskResult[]; error?: string }>();
   const quiet: string[] = [];
-  const broken: string[] = [];
+  const broken = new Map<string, { status: HostStatus; error: string; hosts: string[] }>();
   for (const h of report.hosts) {
-    if (h.status === 'failed' || h.status === 'unreachable' || h.status === 'stopped') {
-      broken.push(`${s.bold(h.host)}: ${s.red(h.status)} — ${h.error ?? h.tasks.find((t) => t.status === 'failed' && !t.ignored)?.reason ?? ''}`);
+    const tasks = h.tasks.filter(shown);
+    const hostError = h.status === 'failed' && !tasks.some((t) => t.status === 'failed' && !t.ignored) ? (h.error ?? '') : undefined;
+    if (h.status === 'unreachable' || h.status === 'stopped' || h.status === 'refused' || (hostError !== undefined && tasks.length === 0)) {
+      const key = `${h.status}\0${h.error ?? ''}`;
+      const b = broken.get(key) ?? { status: h.status, error: h.error ?? '', hosts: [] };
+      b.hosts.push(h.host);
+      broken.set(key, b);
       continue;
     }
-    const tasks = h.tasks.filter((t) => t.status === 'would-change');
     if (tasks.length === 0) {
       quiet.push(h.host);
       continue;
     }
-    const key = JSON.stringify(tasks.map((t) => [t.task, t.changes]));
-    const g = groups.get(key) ?? { hosts: [], tasks };
+    // only what is shown tells groups apart: without diffs, hosts whose diffs differ share a group
+    const key = JSON.stringify([hostError, tasks.map((t) => [t.task, t.handler, t.status, t.ignored, t.provisional, t.status === 'failed' ? [t.reason, t.output] : 0, t.checks, t.changes.map((c) => (o.diff ? c : { ...c, diff: undefined }))])]);
+    const g = groups.get(key) ?? { hosts: [], tasks, error: hostError };
     g.hosts.push(h.host);
     groups.set(key, g);
   }
   const out: string[] = [];
   for (const g of groups.values()) {
-    out.push(s.bold(`${g.hosts.length === 1 ? 'host' : `${g.hosts.length} hosts`}: ${g.hosts.join(', ')}`));
+    out.push(s.bold(`${g.hosts.length === 1 ? 'host' : `${g.hosts.length} hosts`}: ${names(g.hosts)}`));
     for (const t of g.tasks) {
-      out.push(`  ${statusLabel(t, s)}  ${t.handler ? `handler ${t.task}` : t.task}`);
+      out.push(`  ${statusLabel(t, s)}  ${t.handler ? `handler ${t.task}` : t.task}${t.provisional ? s.dim(` (${PROVISIONAL})`) : ''}`);
       for (const c of t.changes) out.push(`    - ${c.summary}`);
-      out.push(...taskDetails(t, s, diff).map((l) => `  ${l}`));
+      out.push(...taskDetails(t, s, o.diff).map((l) => `  ${l}`));
     }
+    if (g.error) out.push(s.red(`  FAILED: ${g.error}`));
   }
-  if (quiet.length) out.push(s.green(`no changes: ${quiet.join(', ')}`));
-  if (broken.length) out.push(...broken);
+  if (quiet.length) out.push(s.green(`no changes (${quiet.length === 1 ? '1 host' : `${quiet.length} hosts`}): ${names(quiet)}`));
+  for (const b of broken.values()) out.push(`${s.red(b.status)} (${b.hosts.length === 1 ? '1 host' : `${b.hosts.length} hosts`}): ${names(b.hosts)}${b.error ? ` — ${b.error}` : ''}`);
+  if (unnamed) out.push(s.dim(`(${unnamed} hosts not named above: see one with --limit HOST, or every host with \`fleet plan PLAYBOOK -o plan.json\` then \`fleet show plan.json\`)`));
   return out.join('\n');
 }
+
+/** A task the plan shows: it would change, failed, or found a problem. */
+const shown = (t: TaskResult): boolean => t.status === 'would-change' || t.status === 'changed' || t.status === 'failed' || Boolean(t.checks?.some((c) => c.status === 'finding'));
+
+const capList = (items: readonly string[], n: number): string => (items.length <= n ? items.join(', ') : `${items.slice(0, n).join(', ')} and ${items.length - n} more`);
 
 const indent = (text: string, pre: string): string[] => text.split('\n').map((l) => pre + l);

@@ -1,6 +1,6 @@
 // On a TTY: one listr2 row per host showing its current step, then its outcome.
 import { Listr, type ListrTaskWrapper, type DefaultRenderer, type SimpleRenderer } from 'listr2';
-import type { HostReport, RunEvent } from '../engine/results.js';
+import { isBadHost, type HostReport, type RunEvent } from '../engine/results.js';
 import type { Reporter } from './reporter.js';
 import type { Style } from './style.js';
 
@@ -12,7 +12,7 @@ export function interactiveReporter(style: Style): Reporter {
   let changedWord = 'changed';
   const summary = (h: HostReport) => {
     const c = h.counts;
-    if (h.status === 'unreachable') return style.red(`unreachable: ${h.error ?? ''}`);
+    if (h.status === 'unreachable' || h.status === 'refused' || h.status === 'stopped') return style.red(h.error?.startsWith(h.status) ? h.error : `${h.status}: ${h.error ?? ''}`);
     const failed = h.tasks.find((t) => t.status === 'failed' && !t.ignored);
     if (h.status === 'failed') return style.red(`failed: ${failed ? `${failed.task}: ${failed.reason}` : (h.error ?? '')}`);
     return `ok=${c.ok} ${c.changed ? style.yellow(`${changedWord}=${c.changed}`) : `${changedWord}=0`} skipped=${c.skipped}`;
@@ -31,7 +31,7 @@ export function interactiveReporter(style: Style): Reporter {
               rows.get(host)!.row = row;
               const r = await ended;
               row.title = `${host}  ${summary(r)}`;
-              if (r.status === 'failed' || r.status === 'unreachable') throw new Error(row.title);
+              if (isBadHost(r.status) || r.status === 'stopped') throw new Error(row.title);
             },
           };
         });

@@ -1,6 +1,6 @@
 // One line per event that matters: for logs, CI and pipes.
 import type { RunEvent } from '../engine/results.js';
-import { taskDetails, taskLine } from './format.js';
+import { hostStatusLabel, taskDetails, taskLine } from './format.js';
 import type { Reporter } from './reporter.js';
 import type { Style } from './style.js';
 
@@ -10,6 +10,8 @@ export interface PlainOptions {
   diff: boolean;
   /** also print ok and skipped tasks */
   verbose: boolean;
+  /** print task lines (default true); a dry run's follow as the plan, after it */
+  tasks?: boolean;
 }
 
 export function plainReporter(o: PlainOptions): Reporter {
@@ -29,6 +31,7 @@ export function plainReporter(o: PlainOptions): Reporter {
           break;
         case 'task': {
           const r = e.result;
+          if (o.tasks === false) break;
           // a findings-only task is ok (it changes nothing) but what it found is news
           if (!o.verbose && (r.status === 'ok' || r.status === 'skipped') && !r.checks?.some((c) => c.status === 'finding')) break;
           lines.push(taskLine(e.host, r, o.style), ...taskDetails(r, o.style, o.diff));
@@ -36,8 +39,7 @@ export function plainReporter(o: PlainOptions): Reporter {
         }
         case 'host-end': {
           const h = e.report;
-          if (h.status === 'unreachable') o.write(`${o.style.bold(e.host)}  ${o.style.red('UNREACHABLE')}  ${h.error ?? ''}`);
-          else if (h.error) o.write(`${o.style.bold(e.host)}  ${o.style.red('FAILED')}  ${h.error}`);
+          if (h.status === 'unreachable' || h.status === 'refused' || h.error) o.write(`${o.style.bold(e.host)}  ${hostStatusLabel(h.status, o.style)}  ${h.error ?? ''}`);
           break;
         }
         default:

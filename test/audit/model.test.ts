@@ -12,7 +12,7 @@ import { styleFor } from '../../src/report/style.js';
 import { clearSecrets, registerSecret } from '../../src/secrets/registry.js';
 import type { CheckResult } from '../../src/types.js';
 
-const counts = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 };
+const counts = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, refused: 0, stopped: 0 };
 const host = (name: string, tasks: TaskResult[], o: Partial<HostReport> = {}): HostReport => ({ host: name, status: 'ok', tasks, counts, execs: 1, durationMs: 1, ...o });
 const runOf = (playbook: string, hosts: HostReport[]): RunReport => ({ runId: 'r', mode: 'check', playbook, startedAt: '2026-11-23T09:00:00.000Z', durationMs: 5, hosts, summary: { ...counts, hosts: hosts.length } });
 const task = (o: Partial<TaskResult>): TaskResult => ({ task: 't', type: 'x', handler: false, status: 'ok', changes: [], ...o });

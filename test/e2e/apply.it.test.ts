@@ -86,15 +86,22 @@ describe('fleet apply on real hosts', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const code = new Promise<number | null>((res) => child.on('close', res));
-    await expect.poll(() => out, { timeout: 30_000, interval: 100 }).toMatch(/Apply these changes to 2 hosts\? \[y\/N\]/);
+    await expect.poll(() => out, { timeout: 30_000, interval: 100 }).toMatch(/Apply these changes to 2 hosts\?\s+Only 'yes' will be accepted to approve\.\s+Enter a value: /);
     await light.exec("printf 'by someone else\\n' > /etc/fleet-confirm.conf");
-    child.stdin.write('y\r');
+    child.stdin.write('yes\r');
     expect(await code).toBe(2);
     expect(out).toMatch(/the host changed since the plan \(fact file:\/etc\/fleet-confirm\.conf changed/);
     expect(await sh(light, 'cat /etc/fleet-confirm.conf')).toBe('by someone else\n');
     expect(await sh(full, 'cat /etc/fleet-confirm.conf')).toBe('by fleet\n');
     const rep = readReport(join(dir, 'confirm.json'));
-    expect(rep.hosts.map((h) => [h.host, h.status]).sort()).toEqual([['full1', 'changed'], ['light1', 'failed']]);
+    expect(rep.hosts.map((h) => [h.host, h.status]).sort()).toEqual([['full1', 'changed'], ['light1', 'refused']]);
+    // one truth: the recap, the journal (`fleet runs show`) and the exit code all say refused
+    const refusedCounts = 'ok=0  changed=0  failed=0  skipped=0  unreachable=0  refused=1  stopped=0';
+    expect(out.replace(/\r/g, '')).toMatch(new RegExp(`^light1 +${refusedCounts}$`, 'm'));
+    const runId = /fleet runs show (\S+)`/.exec(out)![1]!;
+    const shown = await fleet(['runs', 'show', runId]);
+    expect(shown.stdout).toMatch(new RegExp(`^  light1 +refused  ${refusedCounts}(  backups: \\S+)?\n    refused: the host changed since the plan`, 'm'));
+    expect(shown.stdout).toMatch(/^ {2}full1 +changed {2}ok=\d+ {2}changed=1 {2}failed=0/m);
   });
 
   it('a host that cannot be reached does not stop the others', async () => {

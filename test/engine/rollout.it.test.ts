@@ -74,7 +74,7 @@ describe('rollout', () => {
     expect(r.code, r.stdout + r.stderr).toBe(2);
     const rep = JSON.parse((await import('node:fs')).readFileSync(`${dir}/a.json`, 'utf8')) as { hosts: { host: string; status: string; error?: string }[] };
     expect(rep.hosts.find((x) => x.host === 'c2')!.status).toBe('changed');
-    expect(rep.hosts.find((x) => x.host === 'c3')).toMatchObject({ status: 'failed', error: expect.stringMatching(/refused: the host changed since the plan \(fact file:\/etc\/app\.conf changed; task 'app config' now plans update \/etc\/app\.conf\); nothing was changed here/) });
+    expect(rep.hosts.find((x) => x.host === 'c3')).toMatchObject({ status: 'refused', error: expect.stringMatching(/refused: the host changed since the plan \(fact file:\/etc\/app\.conf changed; task 'app config' now plans update \/etc\/app\.conf\); nothing was changed here/) });
     expect(await out(h('c2'), 'cat /etc/app.conf')).toBe('planned for c2\n');
     expect(await out(h('c3'), 'cat /etc/app.conf')).toBe('hand edit\n');
     // the same plan again: c2 has it already (no-op), c3 is still refused

@@ -39,7 +39,7 @@ describe('no_log', () => {
     const other = result({ changes: [], output: 'token visible-secret' });
     const e = publicEvent({ type: 'task', host: 'h', result: r });
     expect(JSON.stringify(e)).not.toContain('topsecret');
-    const report: RunReport = { runId: 'x', mode: 'apply', playbook: 'p', startedAt: '', durationMs: 0, hosts: [{ host: 'h', status: 'changed', tasks: [r, other], counts: { ok: 0, changed: 2, failed: 0, skipped: 0, unreachable: 0 }, execs: 1, durationMs: 0 }], summary: { hosts: 1, ok: 0, changed: 2, failed: 0, skipped: 0, unreachable: 0 } };
+    const report: RunReport = { runId: 'x', mode: 'apply', playbook: 'p', startedAt: '', durationMs: 0, hosts: [{ host: 'h', status: 'changed', tasks: [r, other], counts: { ok: 0, changed: 2, failed: 0, skipped: 0, unreachable: 0, refused: 0, stopped: 0 }, execs: 1, durationMs: 0 }], summary: { hosts: 1, ok: 0, changed: 2, failed: 0, skipped: 0, unreachable: 0, refused: 0, stopped: 0 } };
     const text = JSON.stringify(publicReport(report));
     expect(text).not.toContain('topsecret');
     expect(text).not.toContain('visible-secret');
