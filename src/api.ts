@@ -27,13 +27,15 @@ export interface PlayInput {
   name: string;
   hosts?: string;
   vars?: Vars;
+  /** lowest precedence: inventory vars override them (Play.defaults) */
+  defaults?: Vars;
   become?: boolean;
   tasks: TaskCall[];
   handlers?: TaskCall[];
 }
 
 export function play(p: PlayInput): Play {
-  return { name: p.name, hosts: p.hosts ?? 'all', vars: p.vars ?? {}, varsFiles: [], become: p.become, tasks: p.tasks, handlers: p.handlers ?? [], health: [] };
+  return { name: p.name, hosts: p.hosts ?? 'all', vars: p.vars ?? {}, ...(p.defaults ? { defaults: p.defaults } : {}), varsFiles: [], become: p.become, tasks: p.tasks, handlers: p.handlers ?? [], health: [] };
 }
 
 export interface RunInput {
