@@ -89,6 +89,7 @@ export const dockerUserTask = defineTask({
     }
     const { bins, notes } = families(a, now);
     for (const [bin, c] of bins) {
+      if (!c.available && c.nftOnly) throw new Error(`${bin} is not installed and nft is: an nftables-only host has no DOCKER-USER chain; fleet does not write the equivalent nft table yet: install the iptables package (dockerd's iptables backend needs it), or filter in your own \`table inet\` with a forward-hook chain`);
       if (!c.available) throw new Error(`${bin} is not installed: install the iptables package, or drop ${bin === 'ip6tables' ? 'ipv6' : 'ipv4'} from ip_versions`);
       if (c.exists) continue;
       if (!now.docker.running) throw new Error(`${bin} has no DOCKER-USER chain and dockerd is not running: start docker first (it creates the chain)`);
@@ -137,7 +138,7 @@ function families(a: { ip_versions?: ('ipv4' | 'ipv6')[]; allowed_sources: strin
   let wanted = a.ip_versions ? [...new Set(a.ip_versions)] : ['ipv4' as const];
   if (!a.ip_versions) {
     if (now.v6.available && now.v6.exists) wanted = ['ipv4', 'ipv6'];
-    else notes.push(`IPv6 not filtered: ${now.v6.available ? 'ip6tables has no DOCKER-USER chain (Docker creates one from version 27 on; older ones do not filter IPv6 there)' : 'ip6tables is not installed'}, so ports published over IPv6, if any, stay open to everyone${v6Sources.length ? `; the IPv6 allowed sources (${v6Sources.join(', ')}) are not used` : ''}`);
+    else notes.push(`IPv6 not filtered: ${now.v6.available ? 'ip6tables has no DOCKER-USER chain (Docker creates one from version 27 on; older ones do not filter IPv6 there)' : now.v6.nftOnly ? 'ip6tables is not installed (nftables only here)' : 'ip6tables is not installed'}, so ports published over IPv6, if any, stay open to everyone${v6Sources.length ? `; the IPv6 allowed sources (${v6Sources.join(', ')}) are not used` : ''}`);
   } else if (!wanted.includes('ipv6') && now.v6.available && now.v6.exists) {
     notes.push('IPv6 not filtered: ip6tables has a DOCKER-USER chain but ip_versions leaves out ipv6, so ports published over IPv6 stay open to everyone (leave ip_versions unset, or add ipv6)');
   }

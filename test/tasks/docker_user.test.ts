@@ -213,6 +213,7 @@ describe('plan', () => {
     expect(() => plan({}, facts({ v4: chain([], { exists: false }), docker: docker({ running: false }) }))).toThrow('iptables has no DOCKER-USER chain and dockerd is not running: start docker first (it creates the chain)');
     expect(() => plan({ ip_versions: ['ipv6'] }, facts({ v6: chain([], { exists: false }) }))).toThrow('ip6tables has no DOCKER-USER chain: Docker creates it from version 27 on, with "ip6tables" on (the default there); leave ip_versions unset to filter IPv6 only where the chain exists');
     expect(() => plan({}, facts({ v4: chain([], { available: false, exists: false }) }))).toThrow(/iptables is not installed/);
+    expect(() => plan({}, facts({ v4: chain([], { available: false, exists: false, nftOnly: true }) }))).toThrow(/^iptables is not installed and nft is: an nftables-only host has no DOCKER-USER chain; fleet does not write the equivalent nft table yet: install the iptables package/);
     expect(() => plan({ external_interface: 'eht0' })).toThrow("external_interface 'eht0' does not exist on this host (did you mean 'eth0'?); interfaces here: lo, eth0, docker0; rules on a missing interface would block nothing");
     expect(isOk(plan({ external_interface: 'eth+', persist: false }, facts({ v4: chain() })))).toBe(false);
   });
