@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { preparePlays, runPlaybook } from '../../src/engine/run.js';
+import { play } from '../../src/api.js';
 import { parseInventoryText } from '../../src/inventory/index.js';
 import { parsePlaybook } from '../../src/playbook/load.js';
 import type { RunReport } from '../../src/engine/results.js';
@@ -189,6 +190,9 @@ describe('engine: play defaults', () => {
     const bare = parsePlaybook('- hosts: all\n  defaults: { p: default, x: [1] }\n  tasks: []\n', join(dir, 'pb2.yaml'), registry);
     const [{ hosts: h2 }] = preparePlays(bare, inv, { registry }) as [ReturnType<typeof preparePlays>[number]];
     expect(h2.map((x) => [x.host, x.vars.p, x.vars.x])).toEqual([['h1', 'host', [1]], ['h2', 'all', [1]]]);
+    // the same from code
+    const coded = { file: '<code>', dir, plays: [play({ name: 'p', defaults: { p: 'default', d: 'default' }, tasks: [] })] };
+    expect(preparePlays(coded, inv, { registry })[0]!.hosts.map((x) => [x.vars.p, x.vars.d])).toEqual([['host', 'default'], ['all', 'default']]);
   });
 
   it("rejects defaults that are not a mapping, at the key's location", () => {
