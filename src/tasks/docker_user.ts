@@ -96,7 +96,7 @@ export const dockerUserTask = defineTask({
       if (Number(now.docker.version.split('.')[0]) >= 29) throw new Error(`${bin} has no DOCKER-USER chain and docker is ${now.docker.version}: Docker 29 with the nftables firewall backend has none; ${NFT_HELP}`);
       throw new Error(`${bin} has no DOCKER-USER chain: ${bin === 'ip6tables' ? 'Docker creates it from version 27 on, with "ip6tables" on (the default there); leave ip_versions unset to filter IPv6 only where the chain exists' : 'is dockerd running with "iptables": false?'}`);
     }
-    for (const [bin, c] of bins) if (!c.forwardJump) notes.push(`${bin}: FORWARD does not jump to DOCKER-USER, so these rules filter nothing until it does (dockerd adds the jump when it starts with ${bin === 'ip6tables' ? '"ip6tables"' : '"iptables"'} on)`);
+    for (const [bin, c] of bins) if (!c.forwardJump) notes.push(`${bin}: FORWARD does not jump to DOCKER-USER, so these rules filter nothing until it does (${bin === 'ip6tables' ? 'Docker >= 27 adds it when it starts with "ip6tables" on' : 'dockerd adds it when it starts with "iptables" on'})`);
     const compiled = bins.map(([b]) => [b, compileRules(a, b)] as [IpBinary, string[][]]);
     const changes: Change[] = [];
     if (!bins.every(([, c], i) => inPlace(c.listing, compiled[i]![1]))) {

@@ -186,7 +186,7 @@ describe('plan', () => {
     expect(none[0]!.warnings).toEqual([`${NO_V6}; the IPv6 allowed sources (2001:db8::/32) are not used`, 'iptables: none of the allowed sources is IPv4, so over IPv4 published ports answer from outside only on the allowed ports (none)']);
     expect((plan({}, facts({ v6: chain([], { available: false, exists: false }) })) as Change[])[0]!.warnings).toEqual(['IPv6 not filtered: ip6tables is not installed, so ports published over IPv6, if any, stay open to everyone']);
     expect((plan({ ip_versions: ['ipv4'] }, facts({ v6: chain() })) as Change[])[0]!.warnings).toEqual(['IPv6 not filtered: ip6tables has a DOCKER-USER chain but ip_versions leaves out ipv6, so ports published over IPv6 stay open to everyone (leave ip_versions unset, or add ipv6)']);
-    expect((plan({}, facts({ v6: chain(undefined, { forwardJump: false }) })) as Change[])[0]!.warnings).toEqual(['ip6tables: FORWARD does not jump to DOCKER-USER, so these rules filter nothing until it does (dockerd adds the jump when it starts with "ip6tables" on)']);
+    expect((plan({}, facts({ v6: chain(undefined, { forwardJump: false }) })) as Change[])[0]!.warnings).toEqual(['ip6tables: FORWARD does not jump to DOCKER-USER, so these rules filter nothing until it does (Docker >= 27 adds it when it starts with "ip6tables" on)']);
   });
   it('lists the published ports the change cuts off, and who still reaches them', () => {
     const ports = published([{ container: 'web', hostPort: 8080 }, { container: 'web', hostIp: '::', hostPort: 8080 }, { container: 'api', hostPort: 443 }, { container: 'db', hostIp: '127.0.0.1', hostPort: 5432 }]);
