@@ -7,7 +7,7 @@ import { builtinRegistry } from './tasks/builtin.js';
 import type { TaskRegistry } from './tasks/registry.js';
 import { runPlaybook, type RunOptions } from './engine/run.js';
 import type { RunReport } from './engine/results.js';
-import type { FactMap, Task, TaskCall, Vars } from './types.js';
+import type { FactMap, Task, TaskCall } from './types.js';
 
 export interface TaskOptions {
   when?: string;

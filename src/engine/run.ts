@@ -67,7 +67,8 @@ export function preparePlays(playbook: Playbook, inventory: Inventory, opts: Pic
     const tagged = play.tasks.filter((t) => !opts.tags?.length || t.tags.includes('always') || t.tags.some((x) => opts.tags!.includes(x)));
     const hosts = names.map((host) => {
       const inv = inventory.hosts.get(host)!;
-      const vars = resolveVars({ ...inv.vars, ...play.vars, ...fileVars, ...opts.extraVars, inventory_hostname: host });
+      // lowest first: play defaults, inventory (group, host), play vars, vars_files, -e
+      const vars = resolveVars({ ...play.defaults, ...inv.vars, ...play.vars, ...fileVars, ...opts.extraVars, inventory_hostname: host });
       // the naming rule (db_password, api_token…), on the merged and rendered variables
       registerNamedSecrets(vars);
       return {

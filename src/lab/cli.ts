@@ -7,7 +7,7 @@ import { startLab, type LabHostSpec } from './lab.js';
 import type { ScenarioName } from './scenarios/index.js';
 
 /** A mix of the problems fleet fixes, cycled over N hosts. */
-const MIX: ScenarioName[][] = [['dns-upstream', 'containerd-repo', 'lxc-guest'], ['vfs-driver', 'no-dns-cache'], ['published-port', 'lxc-apparmor-host'], ['proxmox-host']];
+const MIX: ScenarioName[][] = [['dns-upstream', 'containerd-repo', 'lxc-guest'], ['vfs-driver', 'no-dns-cache'], ['published-port', 'ip6-docker-user', 'lxc-apparmor-host'], ['proxmox-host']];
 
 const labDir = (dir?: string) => resolve(dir ?? '.lab');
 

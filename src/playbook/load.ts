@@ -11,7 +11,7 @@ import type { Play, Playbook } from './model.js';
 import { parseExpr } from './expr.js';
 import { parseYaml, readTextFile, keyNode, type YamlSource } from './yaml-source.js';
 
-const PLAY_KEYS = ['name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'tasks', 'handlers', 'gather_facts', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'health', 'rollback_on_failure'];
+const PLAY_KEYS = ['name', 'hosts', 'defaults', 'vars', 'vars_files', 'become', 'become_user', 'tasks', 'handlers', 'gather_facts', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'health', 'rollback_on_failure'];
 const TASK_KEYS = ['name', 'when', 'notify', 'tags', 'ignore_errors', 'listen', 'no_log'];
 
 export function loadPlaybook(file: string, registry: TaskRegistry): Playbook {
@@ -44,6 +44,7 @@ function loadPlay(src: YamlSource, node: unknown, index: number, registry: TaskR
   if (js.hosts === undefined) throw invalid(`play '${name}' has no 'hosts' (use 'all' for every host)`, loc);
   const hosts = Array.isArray(js.hosts) ? js.hosts.map(String).join(',') : str(js.hosts, src, node, 'hosts');
   const vars = mapping(js.vars, src, node, 'vars');
+  const defaults = mapping(js.defaults, src, node, 'defaults');
   const varsFiles = js.vars_files === undefined ? [] : list(js.vars_files, src, node, 'vars_files').map(String);
   const become = js.become === undefined ? undefined : boolean(js.become, src, node, 'become');
   const becomeUser = js.become_user === undefined ? undefined : str(js.become_user, src, node, 'become_user');
@@ -61,7 +62,7 @@ function loadPlay(src: YamlSource, node: unknown, index: number, registry: TaskR
   if (mfp !== undefined && (typeof mfp !== 'number' || mfp < 0 || mfp > 100)) throw invalid(`'max_fail_percentage' must be a number from 0 to 100`, src.locAt(node, ['max_fail_percentage']));
   const anyErrorsFatal = js.any_errors_fatal === undefined ? undefined : boolean(js.any_errors_fatal, src, node, 'any_errors_fatal');
   const rollbackOnFailure = js.rollback_on_failure === undefined ? undefined : boolean(js.rollback_on_failure, src, node, 'rollback_on_failure');
-  return { name, hosts, vars, varsFiles, become, becomeUser, tasks, handlers, health, serial, maxFailPercentage: mfp as number | undefined, anyErrorsFatal, rollbackOnFailure, loc };
+  return { name, hosts, vars, ...(Object.keys(defaults).length ? { defaults } : {}), varsFiles, become, becomeUser, tasks, handlers, health, serial, maxFailPercentage: mfp as number | undefined, anyErrorsFatal, rollbackOnFailure, loc };
 }
 
 /** serial: 1, "10%", or a list such as [1, "10%", "100%"] whose last value repeats. */

@@ -4,7 +4,11 @@ export interface Play {
   name: string;
   /** host pattern, as --limit */
   hosts: string;
+  /** play vars: beat inventory vars (as in Ansible) */
   vars: Vars;
+  /** the lowest precedence (as Ansible role defaults): inventory group and host vars, play vars,
+   *  vars_files and -e all override them; what a playbook offers for a fleet to tune per host */
+  defaults?: Vars;
   varsFiles: string[];
   become?: boolean;
   becomeUser?: string;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { preparePlays, runPlaybook } from '../../src/engine/run.js';
+import { play } from '../../src/api.js';
 import { parseInventoryText } from '../../src/inventory/index.js';
 import { parsePlaybook } from '../../src/playbook/load.js';
 import type { RunReport } from '../../src/engine/results.js';
@@ -159,6 +160,43 @@ describe('engine: variables and tags', () => {
     expect(existsSync(`${dir}/c`)).toBe(true);
     await runPlaybook(pb, inv, { mode: 'apply', registry, tags: ['cfg'], extraVars: { who: 'extra' } });
     expect(readFileSync(`${dir}/a`, 'utf8')).toBe('extra p f i');
+  });
+});
+
+describe('engine: play defaults', () => {
+  it('defaults < group < host < play vars < vars_files < -e', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    writeFileSync(`${dir}/vars.yaml`, 'f: file\ne: file\n');
+    const pb = parsePlaybook(`- hosts: all
+  defaults: { d: default, g: default, h: default, p: default, f: default, e: default }
+  vars: { p: play, f: play, e: play }
+  vars_files: [vars.yaml]
+  tasks: []
+`, join(dir, 'pb.yaml'), registry);
+    const inv = parseInventoryText(`all:
+  vars: { g: all, h: all, p: all }
+  children:
+    web:
+      vars: { g: group, h: group }
+      hosts:
+        h1: { ansible_connection: local, h: host, p: host }
+        h2: { ansible_connection: local }
+`, 'inv.yaml', { e: 'extra' });
+    const [{ hosts }] = preparePlays(pb, inv, { registry, extraVars: { e: 'extra' } }) as [ReturnType<typeof preparePlays>[number]];
+    const pick = (h: string) => Object.fromEntries(['d', 'g', 'h', 'p', 'f', 'e'].map((k) => [k, hosts.find((x) => x.host === h)!.vars[k]]));
+    expect(pick('h1')).toEqual({ d: 'default', g: 'group', h: 'host', p: 'play', f: 'file', e: 'extra' });
+    expect(pick('h2')).toEqual({ d: 'default', g: 'group', h: 'group', p: 'play', f: 'file', e: 'extra' });
+    // without play vars over it, a host var beats the default it overrides
+    const bare = parsePlaybook('- hosts: all\n  defaults: { p: default, x: [1] }\n  tasks: []\n', join(dir, 'pb2.yaml'), registry);
+    const [{ hosts: h2 }] = preparePlays(bare, inv, { registry }) as [ReturnType<typeof preparePlays>[number]];
+    expect(h2.map((x) => [x.host, x.vars.p, x.vars.x])).toEqual([['h1', 'host', [1]], ['h2', 'all', [1]]]);
+    // the same from code
+    const coded = { file: '<code>', dir, plays: [play({ name: 'p', defaults: { p: 'default', d: 'default' }, tasks: [] })] };
+    expect(preparePlays(coded, inv, { registry })[0]!.hosts.map((x) => [x.vars.p, x.vars.d])).toEqual([['host', 'default'], ['all', 'default']]);
+  });
+
+  it("rejects defaults that are not a mapping, at the key's location", () => {
+    expect(() => parsePlaybook('- hosts: all\n  defaults: [a]\n  tasks: []\n', join(tmpdir(), 'pb.yaml'), registry)).toThrow(/pb\.yaml:2:\d+.*'defaults' must be a mapping/);
   });
 });
 

@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fleet } from './cli.js';
+import type { Impact } from '../../src/types.js';
 
 export interface TaskReport {
   task: string;
   status: string;
   reason?: string;
-  changes: { summary: string; diff?: { before: string; after: string }; warnings?: string[] }[];
+  changes: { summary: string; diff?: { before: string; after: string }; warnings?: string[]; impact?: Impact[] }[];
 }
 export interface HostReport {
   host: string;

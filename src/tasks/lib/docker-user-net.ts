@@ -72,3 +72,16 @@ export function parsePort(input: string): PortSpec {
 
 /** An interface name as iptables takes it after -i (a trailing + is a wildcard). */
 export const IFACE = /^[A-Za-z0-9_.@:-]{1,15}\+?$/;
+
+/** `outer` covers every address of `inner` (same family, shorter or equal prefix). */
+export function cidrContains(outer: string, inner: string): boolean {
+  const o = parseCidr(outer);
+  const i = parseCidr(inner);
+  if (o.family !== i.family) return false;
+  const [oAddr = '', oLen = '0'] = o.text.split('/');
+  const [iAddr = '', iLen = '0'] = i.text.split('/');
+  if (Number(oLen) > Number(iLen)) return false;
+  const max = bits(o.family);
+  const shift = BigInt(max - Number(oLen));
+  return toBig(oAddr, o.family) >> shift === toBig(iAddr, i.family) >> shift;
+}

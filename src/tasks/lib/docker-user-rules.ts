@@ -70,12 +70,20 @@ const pruneBelow = (bin: IpBinary, keep: number) =>
   sh`for n in $(${raw(bin)} -w -S ${CHAIN} | sed 1d | awk -v keep=${keep} ${`NR > keep && /${MARK}:/ { print NR }`} | sort -rn); do ${raw(bin)} -w -D ${CHAIN} "$n"; done`;
 
 /** Idempotent and without a gap in protection: when the chain does not already start with the
- *  rules, insert them on top first, then delete fleet's older copies and stale rules below. */
+ *  rules, insert them on top first, then delete fleet's older copies and stale rules below.
+ *  ip6tables' chain may be one a person made (Docker < 27 makes none) and be gone after a reboot:
+ *  then the boot script says so and goes on, rather than failing the unit. */
 export function applySteps(byBin: readonly [IpBinary, string[][]][]): Script {
   return join(byBin.map(([bin, rules]) => {
     const want = rules.map((r, i) => `${i + 1}=${commentOf(r)} `).join('');
+    const test = sh`[ "$(${marksNow(bin)})" != ${want} ]`;
+    const cond = bin === 'ip6tables'
+      ? sh`if ! ${raw(bin)} -w -S ${CHAIN} >/dev/null 2>&1; then
+  echo ${`${MARK}: ${bin} has no ${CHAIN} chain: IPv6 is not filtered`} >&2
+elif ${test}; then`
+      : sh`if ${test}; then`;
     return sh`# ${raw(bin)}: ${rules.length} rules
-if [ "$(${marksNow(bin)})" != ${want} ]; then
+${cond}
 ${join(rules.map((r, i) => sh`  ${raw(bin)} -w -I ${CHAIN} ${i + 1} ${r}`))}
   ${pruneBelow(bin, rules.length)}
 fi`;
