@@ -1,4 +1,4 @@
-// npm run bench [-- --hosts 50 --runs 3 --tasks 20] [-- --series] [-- --profile]
+// npm run bench [-- --hosts 50 --runs 3 --tasks 20] [-- --series] [-- --profile] [-- --fleet-only]
 // fleet vs ansible-playbook vs the SSH floor, on the same lab hosts in the same run. Medians of
 // alternating runs; results in bench/results.json (and bench/series.* with --series).
 import { spawn, execFileSync } from 'node:child_process';
@@ -93,7 +93,10 @@ async function compare() {
   const hosts = arg('hosts', 50);
   const runs = arg('runs', 3);
   const tasks = arg('tasks', 20);
-  ensureAnsible();
+  // --fleet-only: fleet and the floor, against the Ansible medians recorded in results.json
+  // (Ansible's ~2 minutes per run are not re-measured); results in results-fleet.json
+  const fleetOnly = process.argv.includes('--fleet-only');
+  if (!fleetOnly) ensureAnsible();
   const { lab, dir } = await setup(hosts, tasks);
   const m = { fleet: { apply: [], noop: [], check: [], rss: [] }, ansible: { apply: [], noop: [], check: [] }, floor: [] };
   try {
@@ -109,6 +112,11 @@ async function compare() {
       m.fleet.check.push(fc.s);
       m.fleet.rss.push(Math.max(fa.rss, fn.rss, fc.rss));
       round++;
+      if (fleetOnly) {
+        m.floor.push(await floor(lab));
+        log(`bench: round ${r + 1}/${runs}: fleet ${fa.s.toFixed(2)}/${fn.s.toFixed(2)}/${fc.s.toFixed(2)} s, floor ${m.floor.at(-1).toFixed(2)} s`);
+        continue;
+      }
       const aa = await ansibleRun(dir, round);
       const an = await ansibleRun(dir, round);
       const ac = await ansibleRun(dir, round, ['--check']);
@@ -123,19 +131,21 @@ async function compare() {
   } finally {
     await lab.stop();
   }
+  const recorded = fleetOnly ? JSON.parse(readFileSync(join(here, 'results.json'), 'utf8')) : undefined;
   const results = {
     hosts,
     tasks,
     runs,
     forks: FORKS,
     fleet: { apply_s: median(m.fleet.apply), noop_s: median(m.fleet.noop), check_s: median(m.fleet.check), peak_rss_mb: Math.round(Math.max(...m.fleet.rss)) },
-    ansible: { apply_s: median(m.ansible.apply), noop_s: median(m.ansible.noop), check_s: median(m.ansible.check), version: execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).split('\n')[0] },
+    ansible: recorded ? { ...recorded.ansible, recorded_at: recorded.at } : { apply_s: median(m.ansible.apply), noop_s: median(m.ansible.noop), check_s: median(m.ansible.check), version: execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).split('\n')[0] },
     floor_s: median(m.floor),
     samples: m,
     machine: { cores: (await import('node:os')).cpus().length, node: process.version },
     at: new Date().toISOString(),
   };
-  writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const out = fleetOnly ? 'results-fleet.json' : 'results.json';
+  writeFileSync(join(here, out), `${JSON.stringify(results, null, 2)}\n`);
   const row = (name, f, a) => `| ${name.padEnd(18)} | ${f.toFixed(2).padStart(7)} | ${a.toFixed(2).padStart(7)} | ${(a / f).toFixed(1).padStart(6)}x |`;
   console.log(`\n${hosts} hosts, ${tasks} tasks, medians of ${runs} runs (fleet's apply includes its dry run and confirmation step)\n`);
   console.log('| run                | fleet s | ansible s | ansible/fleet |\n|---|---|---|---|');
@@ -143,7 +153,8 @@ async function compare() {
   console.log(row('apply (no change)', results.fleet.noop_s, results.ansible.noop_s));
   console.log(row('check', results.fleet.check_s, results.ansible.check_s));
   console.log(`\nfloor (parallel ssh2 connect + exec true): ${results.floor_s.toFixed(2)} s; fleet no-change / floor = ${(results.fleet.noop_s / results.floor_s).toFixed(1)}x; fleet peak RSS ${results.fleet.peak_rss_mb} MB`);
-  console.log('written: bench/results.json');
+  if (recorded) console.log(`(ansible: the medians recorded in bench/results.json at ${recorded.at})`);
+  console.log(`written: bench/${out}`);
 }
 
 const main = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
