@@ -89,7 +89,8 @@ function plan(a: Args, now: Now): Plan {
     const configured = [...(currentText(CONF, now.conf) ?? '').split('\n'), ...serversIn(others).map((u) => `server=${u}`)].join('\n');
     const upstreams = upstreamsOf(a.upstreams, viaResolved ? '' : resolvText, configured, dropinOurs ? [] : now.dns.resolvedUpstreams);
     if (upstreams.length === 0) throw new Error(`no upstream DNS server: ${RESOLV} lists none that is not local, nor does dnsmasq's config (server=); give upstreams: [...]`);
-    const gone = dropped(current, ours, others, now.net);
+    // docker0's IPv6 (link-local) addresses are the containers' side too, not other machines'
+    const gone = dropped(current, [...ours, ...(findInterface(now.net, 'docker0')?.ipv6 ?? [])], others, now.net);
     const impact: Impact[] = [];
     if (gone.length) {
       const who = gone.map((x) => label(x, now.net)).join(', ');
@@ -158,7 +159,7 @@ function plan(a: Args, now: Now): Plan {
 export const dnsCacheTask = defineTask({
   type: 'dns_cache',
   severity: 'low',
-  description: 'A local dnsmasq cache on 127.0.0.1 and docker0 (never 0.0.0.0, so no clash with systemd-resolved), the host resolver pointed at it with single-request-reopen, and daemon.json dns/dns-opts so containers use it too.',
+  description: 'A local dnsmasq cache on 127.0.0.1 and docker0 (never 0.0.0.0, so no clash with systemd-resolved), the host resolver pointed at it with single-request-reopen (systemd-resolved: the cache as its only server), ufw opened for docker0 -> the cache, and daemon.json dns/dns-opts so containers use it too; a cache already in place is adopted, a dnsmasq serving other machines is never narrowed unless told; the apply ends with a lookup from docker0.',
   args,
   facts,
   plan,
