@@ -11,6 +11,7 @@ export interface DnsListener {
   address: string;
   /** the program bound there, when `ss -p` says (e.g. 'dnsmasq') */
   program?: string;
+  pid?: number;
 }
 
 export interface DnsmasqLine {
@@ -40,6 +41,9 @@ export interface DnsState {
   listener?: string;
   /** every socket listening on port 53, udp and tcp */
   listeners: DnsListener[];
+  /** the dnsmasq service's own process (systemd's MainPID, or its pid file), when a dnsmasq listens:
+   *  other dnsmasq processes (libvirt's, per bridge) have their own config and are not its business */
+  dnsmasqPid?: number;
   /** the servers systemd-resolved forwards to (/run/systemd/resolve/resolv.conf); [] without it */
   resolvedUpstreams: string[];
   /** systemd-resolved as it runs; absent when it does not */
@@ -53,7 +57,11 @@ export interface DnsState {
 export function dnsStateFact(): Fact<DnsState> {
   return {
     key: 'dns:state',
-    probe: raw(`ss -H -lntup 2>/dev/null | awk '$5 ~ /:53$/ { print "l=" $1 " " $5 " " $NF }'
+    probe: raw(`fleet_l=$(ss -H -lntup 2>/dev/null | awk '$5 ~ /:53$/ { print "l=" $1 " " $5 " " $NF }')
+[ -n "$fleet_l" ] && printf '%s\\n' "$fleet_l"
+case "$fleet_l" in *'"dnsmasq"'*)
+  if [ -d /run/systemd/system ]; then echo "mainpid=$(systemctl show -p MainPID --value dnsmasq 2>/dev/null)"; elif [ -r /run/dnsmasq/dnsmasq.pid ]; then echo "mainpid=$(cat /run/dnsmasq/dnsmasq.pid)"; fi ;;
+esac
 [ -f /run/systemd/resolve/resolv.conf ] && awk '$1 == "nameserver" { print "resolved=" $2 }' /run/systemd/resolve/resolv.conf
 set -- /etc/dnsmasq.conf
 for f in /etc/dnsmasq.d/*; do case "$f" in *.dpkg-*|*~|*/.*) ;; *) [ -f "$f" ] && set -- "$@" "$f" ;; esac; done
@@ -64,6 +72,8 @@ if [ -d /run/systemd/resolve ] && command -v resolvectl >/dev/null 2>&1 && syste
 fi
 true`),
     parse: parseDnsState,
+    // pids change with every restart: a saved plan depends on who listens where, not on them
+    fingerprint: (v) => ({ ...v, dnsmasqPid: undefined, listeners: v.listeners.map(({ pid: _pid, ...l }) => l) }),
   };
 }
 
@@ -76,8 +86,8 @@ export function parseDnsState(out: string): DnsState {
     const [proto = '', local = '', proc = ''] = l.slice(2).trim().split(/\s+/);
     if (proto !== 'udp' && proto !== 'tcp') continue;
     const address = bare(local.replace(/:53$/, ''));
-    const program = /users:\(\("([^"]+)"/.exec(proc)?.[1];
-    listeners.push({ proto, address: address === '*' ? '0.0.0.0' : address, ...(program ? { program } : {}) });
+    const m = /users:\(\("([^"]+)",pid=(\d+)/.exec(proc);
+    listeners.push({ proto, address: address === '*' ? '0.0.0.0' : address, ...(m ? { program: m[1]!, pid: Number(m[2]) } : {}) });
   }
   const local = listeners.find((x) => x.proto === 'udp' && (x.address === '127.0.0.1' || x.address === '0.0.0.0'));
   const state: DnsState = {
@@ -90,6 +100,8 @@ export function parseDnsState(out: string): DnsState {
     }),
   };
   if (local?.program) state.listener = local.program;
+  const pid = Number(lines.find((l) => l.startsWith('mainpid='))?.slice(8).trim());
+  if (pid > 0) state.dnsmasqPid = pid;
   const rd = lines.filter((l) => l.startsWith('rd=')).map((l) => l.slice(3));
   if (rd.length) {
     const dom = lines.filter((l) => l.startsWith('rm=')).map((l) => l.slice(3));

@@ -80,7 +80,7 @@ function plan(a: Args, now: Now): Plan {
   const docker0 = findInterface(now.net, 'docker0')?.ipv4[0];
   const ours = ['127.0.0.1', ...(docker0 ? [docker0] : [])];
   const others = now.dns.dnsmasqConf.filter((l) => l.path !== CONF);
-  const current = now.svc.active ? addressesOf(now.dns.listeners, 'dnsmasq') : [];
+  const current = now.svc.active ? addressesOf(now.dns.listeners, now.dns.dnsmasqPid) : [];
   const adopted = !now.conf.exists && now.svc.active ? existingCache(others, current, docker0) : undefined;
   let listen: string[] | undefined = ours;
   if (!adopted) {
@@ -107,7 +107,9 @@ function plan(a: Args, now: Now): Plan {
     const conf = planContent(CONF, now.conf, cacheConf({ ...(listen ? { listen } : {}), bind: a.bind, cacheSize: a.cache_size, upstreams }, CONF), { mode: '0644', validate: 'dnsmasq --test -C %s' });
     const restarting = now.svc.active ? [RESTART_DNSMASQ, ...impact] : impact;
     if (!isOk(conf)) changes.push(...conf.map((c) => ({ ...c, summary: `dnsmasq: ${c.summary}, then restart dnsmasq`, steps: [...c.steps, restart('dnsmasq', now.svc, true)], ...(restarting.length ? { impact: restarting } : {}) })));
-    else if (!now.svc.active || now.svc.enabled === false) changes.push({ summary: 'start and enable dnsmasq', steps: [restart('dnsmasq', now.svc, true)], invalidates: [] });
+    else if (!now.svc.active) changes.push({ summary: 'start and enable dnsmasq', steps: [restart('dnsmasq', now.svc, true)], invalidates: [] });
+    // running but off at boot: enable it, no restart (its clients keep their answers)
+    else if (now.svc.enabled === false) changes.push({ summary: 'enable dnsmasq at boot', steps: [now.svc.manager === 'systemd' ? sh`systemctl enable dnsmasq >/dev/null 2>&1` : sh`update-rc.d dnsmasq defaults >/dev/null 2>&1`], invalidates: [] });
   }
 
   // the host resolver: systemd-resolved keeps its stub and forwards everything to the cache only

@@ -205,5 +205,14 @@ describe('dns_cache on lab hosts', () => {
     const inner = await fromContainer(lan, 'db.fleet.test');
     expect(inner.stdout, inner.stderr).toContain(`nameserver ${d0}`);
     expect(inner.stdout).toMatch(/Address:?\s+10\.77\.0\.7/);
+
+    // serving_others: replace narrows it: the change names the LAN address whose clients lose DNS, and they do
+    const narrow = await converge(fixture('dns-replace.yaml'), 'lan');
+    const dnsImpact = (task(narrow.check.hosts, 'lan', 'dns').changes[0] as { impact?: Impact[] }).impact!.find((i) => i.kind === 'dns')!;
+    expect(dnsImpact.clients).toContain(`${lan.ip}:53 (eth0)`);
+    expect(dnsImpact.summary).toMatch(/machines using this host as their DNS server lose it$/);
+    expect(await out(lan, "ss -H -lnu4 | awk '$4 ~ /:53$/ {print $4}' | sort")).toBe(['127.0.0.1:53', `${d0}:53`].sort().join('\n'));
+    expect(await fromLan()).not.toBe('10.77.0.9');
+    expect((await fromContainer(lan, 'db.fleet.test')).stdout).toMatch(/Address:?\s+10\.77\.0\.7/);
   });
 });

@@ -10,7 +10,7 @@ import { parseArgs } from '../../src/schema/schema.js';
 import { isOk, type Change, type Plan } from '../../src/types.js';
 import { dnsCacheTask, resolvWrite } from '../../src/tasks/dns_cache.js';
 import { checkUpstream, dnsOpts, resolvConfFor, upstreamsOf } from '../../src/tasks/lib/dns-cache-text.js';
-import { parseDnsState, lookupFact, type DnsListener, type DnsState } from '../../src/facts/dns.js';
+import { dnsStateFact, parseDnsState, lookupFact, type DnsListener, type DnsState } from '../../src/facts/dns.js';
 import { parseUfw, type UfwState } from '../../src/facts/ufw.js';
 import { parseInterfaces } from '../../src/facts/network.js';
 import type { AptPackage } from '../../src/facts/apt.js';
@@ -97,6 +97,10 @@ describe('plan', () => {
   it('is ok once converged, and a second plan on the result changes nothing', () => {
     expect(summaries(plan({}, converged()))).toEqual(['ok: dnsmasq caches on 127.0.0.1 and 172.17.0.1; the host and docker use it']);
     expect(summaries(plan({}, converged({ svc: svc({ active: false }) })))).toEqual(['start and enable dnsmasq']);
+    const off = plan({}, converged({ svc: svc({ enabled: false }) })) as Change[];
+    expect(summaries(off)).toEqual(['enable dnsmasq at boot']);
+    expect(off[0]!.steps[0]!.text).toBe('systemctl enable dnsmasq >/dev/null 2>&1');
+    expect(off[0]!.impact).toBeUndefined();
   });
   it('installs dnsmasq first through the apt task', () => {
     const p = plan({}, facts({ pkg: apt({ installed: undefined, versions: [{ version: '2.89-1', priority: 500, installed: false }] }), svc: svc({ exists: false, active: false, enabled: undefined }) }));
@@ -229,6 +233,14 @@ describe('plan on real-host states', () => {
     expect(p[0]!.diff!.after).toContain('listen-address=127.0.0.1,172.17.0.1\n');
     expect(p[0]!.impact![1]).toEqual({ kind: 'dns', summary: 'dnsmasq answers on 10.0.0.5:53 (eth0); after: 127.0.0.1:53 (lo), 172.17.0.1:53 (docker0), 10.0.0.5:53 (eth0) (no client loses service)', clients: [] });
   });
+  it("another dnsmasq (libvirt's, on its bridge) is not the service's: no refusal, nothing to change", () => {
+    const libvirt: DnsListener[] = (['udp', 'tcp'] as const).map((proto) => ({ proto, address: '192.168.122.1', program: 'dnsmasq', pid: 900 }));
+    const ours = dnsmasqOn('127.0.0.1', '172.17.0.1').map((l) => ({ ...l, pid: 782 }));
+    const f = converged({ dns: dns({ listening: true, listener: 'dnsmasq', listeners: [...ours, ...libvirt], dnsmasqPid: 782, dnsmasqConf: conf(CONF, CONF_TEXT) }) });
+    expect(isOk(plan({}, f))).toBe(true);
+    // without the service's pid, every dnsmasq counts: refused rather than guessed
+    expect(() => plan({}, { ...f, dns: { ...f.dns, dnsmasqPid: undefined } })).toThrow(/serves other machines on 192\.168\.122\.1:53/);
+  });
   it('serving_others: replace narrows it, and the change names the clients that lose DNS', () => {
     const p = plan({ serving_others: 'replace' }, serving()) as Change[];
     expect(p[0]!.diff!.after).toContain('listen-address=127.0.0.1,172.17.0.1\n');
@@ -270,6 +282,7 @@ l=udp 127.0.0.1:53 users:(("dnsmasq",pid=782,fd=6))
 l=udp 172.18.0.1:53 users:(("dnsmasq",pid=782,fd=4))
 l=tcp [::]:53 users:(("named",pid=7,fd=5))
 l=udp *:53 0.0.0.0:*
+mainpid=782
 resolved=10.255.255.53
 c=/etc/dnsmasq.d/x.conf\tlisten-address=127.0.0.1,172.18.0.1
 c=/etc/dnsmasq.d/x.conf\tno-resolv
@@ -284,18 +297,23 @@ rm=Link 12 (eth0): corp.example
       listening: true,
       listener: 'dnsmasq',
       listeners: [
-        { proto: 'udp', address: '127.0.0.54', program: 'systemd-resolve' },
-        { proto: 'udp', address: '127.0.0.53', program: 'systemd-resolve' },
-        { proto: 'udp', address: '127.0.0.1', program: 'dnsmasq' },
-        { proto: 'udp', address: '172.18.0.1', program: 'dnsmasq' },
-        { proto: 'tcp', address: '::', program: 'named' },
+        { proto: 'udp', address: '127.0.0.54', program: 'systemd-resolve', pid: 929 },
+        { proto: 'udp', address: '127.0.0.53', program: 'systemd-resolve', pid: 929 },
+        { proto: 'udp', address: '127.0.0.1', program: 'dnsmasq', pid: 782 },
+        { proto: 'udp', address: '172.18.0.1', program: 'dnsmasq', pid: 782 },
+        { proto: 'tcp', address: '::', program: 'named', pid: 7 },
         { proto: 'udp', address: '0.0.0.0' },
       ],
+      dnsmasqPid: 782,
       resolvedUpstreams: ['10.255.255.53'],
       dnsmasqConf: [{ path: '/etc/dnsmasq.d/x.conf', line: 'listen-address=127.0.0.1,172.18.0.1' }, { path: '/etc/dnsmasq.d/x.conf', line: 'no-resolv' }],
       resolved: { global: ['10.255.255.53'], globalDomains: ['~.'], links: [{ name: 'docker0', servers: [], domains: [] }, { name: 'eth0', servers: ['10.0.0.2', '10.0.0.3'], domains: ['corp.example'] }] },
     });
     expect(parseDnsState('')).toEqual({ listening: false, listeners: [], resolvedUpstreams: [], dnsmasqConf: [] });
+    expect(parseDnsState('mainpid=0\n').dnsmasqPid).toBeUndefined(); // systemd's word for "not running"
+    // a saved plan does not drift when dnsmasq merely restarted
+    const f = dnsStateFact();
+    expect(f.fingerprint!(parseDnsState(out))).toEqual(f.fingerprint!(parseDnsState(out.replace(/782/g, '1234'))));
     expect(parseDnsState('l=udp 0.0.0.0:53 users:(("dnsmasq",pid=1,fd=4))\n')).toMatchObject({ listening: true, listener: 'dnsmasq' });
   });
   it('reads ufw from its files and the live chain (output of the real probe)', () => {

@@ -14,8 +14,9 @@ export function label(address: string, net: Interfaces): string {
   return i ? `${at} (${i.name})` : at;
 }
 
-/** The addresses dnsmasq listens on, each once (udp and tcp share them). */
-export const addressesOf = (ls: DnsListener[], program: string) => [...new Set(ls.filter((l) => l.program === program).map((l) => l.address))];
+/** The addresses the dnsmasq service listens on, each once (udp and tcp share them): its own
+ *  process when its pid is known, else every dnsmasq. */
+export const addressesOf = (ls: DnsListener[], pid?: number) => [...new Set(ls.filter((l) => l.program === 'dnsmasq' && (pid === undefined || l.pid === pid)).map((l) => l.address))];
 
 const values = (lines: DnsmasqLine[], opt: string) => lines.flatMap((l) => (l.line.startsWith(`${opt}=`) ? l.line.slice(opt.length + 1).split(',').map((s) => s.trim()).filter(Boolean) : []));
 
