@@ -10,7 +10,7 @@ import { bool, doc, int, list, object, oneOf, optional, parseArgs, SchemaError, 
 import { backup, sh, type Script } from '../shell/sh.js';
 import { aptPackageFact } from '../facts/apt.js';
 import { fileFact } from '../facts/file.js';
-import { dnsStateFact, lookupFact } from '../facts/dns.js';
+import { dnsStateFact, lookupFact, type DnsmasqLine } from '../facts/dns.js';
 import { findInterface, interfacesFact } from '../facts/network.js';
 import { serviceFact, type ServiceState } from '../facts/service.js';
 import { opensDns, ufwFact } from '../facts/ufw.js';
@@ -82,35 +82,7 @@ function plan(a: Args, now: Now): Plan {
   const others = now.dns.dnsmasqConf.filter((l) => l.path !== CONF);
   const current = now.svc.active ? addressesOf(now.dns.listeners, now.dns.dnsmasqPid) : [];
   const adopted = !now.conf.exists && now.svc.active ? existingCache(others, current, docker0) : undefined;
-  let listen: string[] | undefined = ours;
-  if (!adopted) {
-    const dropinOurs = currentText(RESOLVED_DROPIN, now.dropin) === RESOLVED_TEXT;
-    // once resolved forwards to the cache its list is ours: the upstreams are in the cache's config then
-    const configured = [...(currentText(CONF, now.conf) ?? '').split('\n'), ...serversIn(others).map((u) => `server=${u}`)].join('\n');
-    const upstreams = upstreamsOf(a.upstreams, viaResolved ? '' : resolvText, configured, dropinOurs ? [] : now.dns.resolvedUpstreams);
-    if (upstreams.length === 0) throw new Error(`no upstream DNS server: ${RESOLV} lists none that is not local, nor does dnsmasq's config (server=); give upstreams: [...]`);
-    // docker0's IPv6 (link-local) addresses are the containers' side too, not other machines'
-    const gone = dropped(current, [...ours, ...(findInterface(now.net, 'docker0')?.ipv6 ?? [])], others, now.net);
-    const impact: Impact[] = [];
-    if (gone.length) {
-      const who = gone.map((x) => label(x, now.net)).join(', ');
-      const dhcp = others.some((l) => l.line.startsWith('dhcp-range=')) ? ' (and its DHCP service there)' : '';
-      if (a.serving_others === 'refuse') throw new Error(`dnsmasq already serves other machines on ${who}${dhcp}: the cache's listen-address=${ours.join(',')} would take them off DNS; pass serving_others: keep (keep those listeners and add the cache's) or replace (narrow it; those clients lose DNS)`);
-      // keep: no listen option of ours when the rest of the config has none (it listens everywhere)
-      if (a.serving_others === 'keep' && !pinnedBy(others, now.net).length) listen = undefined;
-      if (a.serving_others === 'replace') impact.push({ kind: 'dns', summary: `dnsmasq stops answering on ${who}${dhcp}: machines using this host as their DNS server lose it`, clients: gone.map((x) => label(x, now.net)) });
-    }
-    if (current.length && !impact.length) {
-      const after = listen ? [...new Set([...listen, ...pinnedBy(others, now.net)])] : current;
-      impact.push({ kind: 'dns', summary: `dnsmasq answers on ${current.map((x) => label(x, now.net)).join(', ')}; after: ${after.map((x) => label(x, now.net)).join(', ')} (no client loses service)`, clients: [] });
-    }
-    const conf = planContent(CONF, now.conf, cacheConf({ ...(listen ? { listen } : {}), bind: a.bind, cacheSize: a.cache_size, upstreams }, CONF), { mode: '0644', validate: 'dnsmasq --test -C %s' });
-    const restarting = now.svc.active ? [RESTART_DNSMASQ, ...impact] : impact;
-    if (!isOk(conf)) changes.push(...conf.map((c) => ({ ...c, summary: `dnsmasq: ${c.summary}, then restart dnsmasq`, steps: [...c.steps, restart('dnsmasq', now.svc, true)], ...(restarting.length ? { impact: restarting } : {}) })));
-    else if (!now.svc.active) changes.push({ summary: 'start and enable dnsmasq', steps: [restart('dnsmasq', now.svc, true)], invalidates: [] });
-    // running but off at boot: enable it, no restart (its clients keep their answers)
-    else if (now.svc.enabled === false) changes.push({ summary: 'enable dnsmasq at boot', steps: [now.svc.manager === 'systemd' ? sh`systemctl enable dnsmasq >/dev/null 2>&1` : sh`update-rc.d dnsmasq defaults >/dev/null 2>&1`], invalidates: [] });
-  }
+  if (!adopted) changes.push(...cacheChanges(a, now, ours, others, current, viaResolved ? '' : resolvText));
 
   // the host resolver: systemd-resolved keeps its stub and forwards everything to the cache only
   const warnings: string[] = [];
@@ -156,6 +128,40 @@ function plan(a: Args, now: Now): Plan {
   }
   // every change may move every fact this task reads: re-probe them all for verify
   return changes.map((c) => ({ ...c, invalidates: keys }));
+}
+
+/** fleet's dnsmasq file and the service: upstreams, listeners (never narrowing a dnsmasq that serves
+ *  others unless told), and what the restart interrupts. */
+function cacheChanges(a: Args, now: Now, ours: string[], others: DnsmasqLine[], current: string[], resolvText: string): Change[] {
+  const changes: Change[] = [];
+  let listen: string[] | undefined = ours;
+  const dropinOurs = currentText(RESOLVED_DROPIN, now.dropin) === RESOLVED_TEXT;
+  // once resolved forwards to the cache its list is ours: the upstreams are in the cache's config then
+  const configured = [...(currentText(CONF, now.conf) ?? '').split('\n'), ...serversIn(others).map((u) => `server=${u}`)].join('\n');
+  const upstreams = upstreamsOf(a.upstreams, resolvText, configured, dropinOurs ? [] : now.dns.resolvedUpstreams);
+  if (upstreams.length === 0) throw new Error(`no upstream DNS server: ${RESOLV} lists none that is not local, nor does dnsmasq's config (server=); give upstreams: [...]`);
+  // docker0's IPv6 (link-local) addresses are the containers' side too, not other machines'
+  const gone = dropped(current, [...ours, ...(findInterface(now.net, 'docker0')?.ipv6 ?? [])], others, now.net);
+  const impact: Impact[] = [];
+  if (gone.length) {
+    const who = gone.map((x) => label(x, now.net)).join(', ');
+    const dhcp = others.some((l) => l.line.startsWith('dhcp-range=')) ? ' (and its DHCP service there)' : '';
+    if (a.serving_others === 'refuse') throw new Error(`dnsmasq already serves other machines on ${who}${dhcp}: the cache's listen-address=${ours.join(',')} would take them off DNS; pass serving_others: keep (keep those listeners and add the cache's) or replace (narrow it; those clients lose DNS)`);
+    // keep: no listen option of ours when the rest of the config has none (it listens everywhere)
+    if (a.serving_others === 'keep' && !pinnedBy(others, now.net).length) listen = undefined;
+    if (a.serving_others === 'replace') impact.push({ kind: 'dns', summary: `dnsmasq stops answering on ${who}${dhcp}: machines using this host as their DNS server lose it`, clients: gone.map((x) => label(x, now.net)) });
+  }
+  if (current.length && !impact.length) {
+    const after = listen ? [...new Set([...listen, ...pinnedBy(others, now.net)])] : current;
+    impact.push({ kind: 'dns', summary: `dnsmasq answers on ${current.map((x) => label(x, now.net)).join(', ')}; after: ${after.map((x) => label(x, now.net)).join(', ')} (no client loses service)`, clients: [] });
+  }
+  const conf = planContent(CONF, now.conf, cacheConf({ ...(listen ? { listen } : {}), bind: a.bind, cacheSize: a.cache_size, upstreams }, CONF), { mode: '0644', validate: 'dnsmasq --test -C %s' });
+  const restarting = now.svc.active ? [RESTART_DNSMASQ, ...impact] : impact;
+  if (!isOk(conf)) changes.push(...conf.map((c) => ({ ...c, summary: `dnsmasq: ${c.summary}, then restart dnsmasq`, steps: [...c.steps, restart('dnsmasq', now.svc, true)], ...(restarting.length ? { impact: restarting } : {}) })));
+  else if (!now.svc.active) changes.push({ summary: 'start and enable dnsmasq', steps: [restart('dnsmasq', now.svc, true)], invalidates: [] });
+  // running but off at boot: enable it, no restart (its clients keep their answers)
+  else if (now.svc.enabled === false) changes.push({ summary: 'enable dnsmasq at boot', steps: [now.svc.manager === 'systemd' ? sh`systemctl enable dnsmasq >/dev/null 2>&1` : sh`update-rc.d dnsmasq defaults >/dev/null 2>&1`], invalidates: [] });
+  return changes;
 }
 
 export const dnsCacheTask = defineTask({
