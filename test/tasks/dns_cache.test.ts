@@ -10,6 +10,7 @@ import { parseArgs } from '../../src/schema/schema.js';
 import { isOk, type Change, type Plan } from '../../src/types.js';
 import { dnsCacheTask, resolvWrite } from '../../src/tasks/dns_cache.js';
 import { checkUpstream, dnsOpts, resolvConfFor, upstreamsOf } from '../../src/tasks/lib/dns-cache-text.js';
+import { checkFromDocker0, PROBE_AWK } from '../../src/tasks/lib/dns-cache-check.js';
 import { dnsStateFact, parseDnsState, lookupFact, type DnsListener, type DnsState } from '../../src/facts/dns.js';
 import { parseUfw, type UfwState } from '../../src/facts/ufw.js';
 import { parseInterfaces } from '../../src/facts/network.js';
@@ -248,6 +249,21 @@ describe('plan on real-host states', () => {
       expect.objectContaining({ kind: 'restart', service: 'dnsmasq' }),
       { kind: 'dns', summary: 'dnsmasq stops answering on 0.0.0.0:53 (all interfaces), [::]:53 (all interfaces) (and its DHCP service there): machines using this host as their DNS server lose it', clients: ['0.0.0.0:53 (all interfaces)', '[::]:53 (all interfaces)'] },
     ]);
+  });
+});
+
+describe('the lookup from docker0', () => {
+  it("picks the probe's address below the subnet's broadcast (real awk on ip -o output)", () => {
+    const addr = (line: string) => spawnSync('awk', [PROBE_AWK], { input: `${line}\n`, encoding: 'utf8' }).stdout.trim();
+    expect(addr('2: docker0    inet 172.17.0.1/16 brd 172.17.255.255 scope global docker0')).toBe('172.17.255.254/16');
+    expect(addr('5: docker0    inet 10.200.3.1/24 brd 10.200.3.255 scope global docker0')).toBe('10.200.3.254/24');
+    expect(addr('5: docker0    inet 192.168.0.129/25 scope global docker0')).toBe('192.168.0.254/25');
+  });
+  it('quotes the name and the address, and fails only when the lookup does', () => {
+    const t = checkFromDocker0('172.17.0.1', "it's.example").text;
+    expect(t).toContain(`getent ahostsv4 'it'\\''s.example' >/dev/null || {`);
+    expect(t).toMatch(/no network namespace on docker0 here: the lookup from docker0 was not checked"; exit 0/);
+    expect(t).toContain('trap \'ip link del "$fleet_hv" 2>/dev/null; ip netns del "$fleet_ns" 2>/dev/null; rm -rf "/etc/netns/$fleet_ns"\' EXIT');
   });
 });
 

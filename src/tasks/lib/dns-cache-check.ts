@@ -8,7 +8,8 @@ import { raw, sh, type Script } from '../../shell/sh.js';
 
 /** A free address in docker0's subnet for the probe: the last one below broadcast (Docker assigns
  *  containers from the bottom). awk, because the prefix is only known on the host. */
-const PROBE_ADDR = `ip -4 -o addr show dev docker0 | awk '{ split($4, p, "/"); split(p[1], o, "."); n = o[1] * 16777216 + o[2] * 65536 + o[3] * 256 + o[4]; m = 2 ^ (32 - p[2]); b = int(n / m) * m + m - 2; printf "%d.%d.%d.%d/%d\\n", int(b / 16777216), int(b / 65536) % 256, int(b / 256) % 256, b % 256, p[2]; exit }'`;
+export const PROBE_AWK = `{ split($4, p, "/"); split(p[1], o, "."); n = o[1] * 16777216 + o[2] * 65536 + o[3] * 256 + o[4]; m = 2 ^ (32 - p[2]); b = int(n / m) * m + m - 2; printf "%d.%d.%d.%d/%d\\n", int(b / 16777216), int(b / 65536) % 256, int(b / 256) % 256, b % 256, p[2]; exit }`;
+const PROBE_ADDR = `ip -4 -o addr show dev docker0 | awk '${PROBE_AWK}'`;
 
 /** `name` must resolve from docker0 through `addr`:53; a host where no network namespace can be
  *  made says so and passes (the check cannot run there, the change itself is done). `hosts: dns`
