@@ -10,7 +10,7 @@ import { bool, doc, int, list, object, oneOf, optional, parseArgs, SchemaError, 
 import { backup, sh, type Script } from '../shell/sh.js';
 import { aptPackageFact } from '../facts/apt.js';
 import { fileFact } from '../facts/file.js';
-import { dnsStateFact, lookupFact, type DnsmasqLine } from '../facts/dns.js';
+import { dnsStateFact, lookupFact, type DnsmasqLine, type ResolvedState } from '../facts/dns.js';
 import { findInterface, interfacesFact } from '../facts/network.js';
 import { serviceFact, type ServiceState } from '../facts/service.js';
 import { opensDns, ufwFact } from '../facts/ufw.js';
@@ -89,11 +89,7 @@ function plan(a: Args, now: Now): Plan {
   if (viaResolved) {
     const p = planContent(RESOLVED_DROPIN, now.dropin, RESOLVED_TEXT, { mode: '0644' });
     if (!isOk(p)) changes.push(...p.map((c) => ({ ...c, summary: `systemd-resolved: ${c.summary}, then restart it`, steps: [sh`mkdir -p /etc/systemd/resolved.conf.d`, ...c.steps, sh`systemctl restart systemd-resolved`], impact: [RESTART_RESOLVED] })));
-    // a link's own search domains beat the global ~.: names under them still go to its servers
-    for (const l of now.dns.resolved?.links ?? []) {
-      const doms = l.domains.filter((d) => d !== '~.');
-      if (l.servers.length && doms.length) warnings.push(`systemd-resolved sends names under ${doms.join(', ')} to ${l.servers.join(', ')} on ${l.name} directly, not through the cache (set by ${l.name}'s network manager: DHCP, networkd or NetworkManager; turn its DNS off there to use the cache for them)`);
-    }
+    warnings.push(...linkBypass(now.dns.resolved));
   } else if (!resolvUsesCache(resolvText)) {
     const c = resolvWrite(link ?? RESOLV, resolvText, resolvConfFor(resolvText, CONF));
     if (link) c.warnings = [`${RESOLV} links to ${link}: whatever generates that file (resolvconf, NetworkManager, DHCP) may rewrite it; configure that tool to use 127.0.0.1`];
@@ -117,7 +113,9 @@ function plan(a: Args, now: Now): Plan {
         : { ...c, summary: `docker: ${c.summary}`, warnings: ['restart_docker is false: containers use the cache only after docker restarts (notify a handler)'] }));
     }
   }
-  const where = `${ours.join(' and ')}${docker0 ? '; the host and docker use it' : '; the host uses it'}${now.ufw.enabled && docker0 ? '; ufw lets docker0 reach it' : ''}${viaResolved ? ' (systemd-resolved forwards only to it)' : ''}`;
+  const where = `${ours.join(' and ')}${docker0 ? '; the host and docker use it' : '; the host uses it'}${now.ufw.enabled && docker0 ? '; ufw lets docker0 reach it' : ''}${viaResolved ? ` (systemd-resolved forwards ${warnings.length ? '' : 'only '}to it)` : ''}`;
+  // a converged host still says when a link bypasses the cache: nothing fleet writes can stop that
+  if (!changes.length && warnings.length) return { ok: `dnsmasq caches on ${where}; but ${warnings.join('; ')}` };
   if (!changes.length) return { ok: adopted ? `the existing dnsmasq cache (${adopted.files.join(', ')}; upstreams ${adopted.upstreams.join(', ')}) answers on ${where}` : `dnsmasq caches on ${where}` };
   if (!docker0) (changes[0]!.warnings ??= []).push('no docker0 bridge: containers are not pointed at the cache (run again once docker has started)');
   if (warnings.length) (changes[0]!.warnings ??= []).push(...warnings);
@@ -128,6 +126,20 @@ function plan(a: Args, now: Now): Plan {
   }
   // every change may move every fact this task reads: re-probe them all for verify
   return changes.map((c) => ({ ...c, invalidates: keys }));
+}
+
+/** Links whose servers systemd-resolved still asks directly: for their own search domains (a
+ *  longer match than the global ~.), or for every name when the link routes ~. too (NetworkManager
+ *  sets that on the default connection). Set by the link's network manager (DHCP, networkd,
+ *  NetworkManager), so said, not changed. */
+function linkBypass(r: ResolvedState | undefined): string[] {
+  return (r?.links ?? []).flatMap((l) => {
+    if (!l.servers.length) return [];
+    const fix = `(set by ${l.name}'s network manager: DHCP, networkd or NetworkManager; turn its DNS off there to use the cache only)`;
+    if (l.domains.includes('~.')) return [`systemd-resolved also sends every name to ${l.servers.join(', ')} on ${l.name} directly, beside the cache ${fix}`];
+    const doms = l.domains;
+    return doms.length ? [`systemd-resolved sends names under ${doms.join(', ')} to ${l.servers.join(', ')} on ${l.name} directly, not through the cache ${fix}`] : [];
+  });
 }
 
 /** fleet's dnsmasq file and the service: upstreams, listeners (never narrowing a dnsmasq that serves

@@ -155,6 +155,16 @@ describe('dns_cache on lab hosts', () => {
     const inner = await fromContainer(res, 'db.fleet.test');
     expect(inner.stdout, inner.stderr).toContain(`nameserver ${d0}`);
     expect(inner.stdout).toMatch(/Address:?\s+10\.77\.0\.7/);
+
+    // a link's own server and domain (as DHCP would set them): resolved asks it directly for those names; the plan says so
+    await res.exec(`resolvectl dns eth0 ${up}; resolvectl domain eth0 corp.lan`);
+    try {
+      const leak = await run(fixture('dns-verify.yaml'), lab.inventoryPath, ['--check', '--limit', 'res']);
+      expect(leak.code, leak.out).toBe(0);
+      expect(task(leak.hosts, 'res', 'dns').reason).toContain(`but systemd-resolved sends names under corp.lan to ${up} on eth0 directly, not through the cache`);
+    } finally {
+      await res.exec('resolvectl revert eth0');
+    }
   });
 
   it('a host with its own correct cache: ok with the reason, exit 0, nothing touched, run after run', async () => {

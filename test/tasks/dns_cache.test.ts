@@ -182,7 +182,10 @@ describe('plan on real-host states', () => {
   it("systemd-resolved: a link's own domains still bypass the cache, and the plan says so", () => {
     const f = facts({ resolv: file('nameserver 127.0.0.53\n', STUB), dns: dns({ resolvedUpstreams: ['10.0.0.2'], resolved: { global: [], globalDomains: [], links: [{ name: 'eth0', servers: ['10.0.0.2'], domains: ['corp.example'] }, { name: 'eth1', servers: ['10.0.1.2'], domains: [] }] } }) });
     const p = plan({}, f) as Change[];
-    expect(p[0]!.warnings).toEqual(["systemd-resolved sends names under corp.example to 10.0.0.2 on eth0 directly, not through the cache (set by eth0's network manager: DHCP, networkd or NetworkManager; turn its DNS off there to use the cache for them)"]);
+    expect(p[0]!.warnings).toEqual(["systemd-resolved sends names under corp.example to 10.0.0.2 on eth0 directly, not through the cache (set by eth0's network manager: DHCP, networkd or NetworkManager; turn its DNS off there to use the cache only)"]);
+    // a link routing ~. itself is asked for every name, in parallel with the cache; said on a converged host too
+    const conv = converged({ resolv: file('nameserver 127.0.0.53\n', STUB), dropin: file(DROPIN), dns: dns({ listening: true, listener: 'dnsmasq', listeners: dnsmasqOn('127.0.0.1', '172.17.0.1'), resolved: { global: ['127.0.0.1'], globalDomains: ['~.'], links: [{ name: 'eth0', servers: ['10.0.0.2'], domains: ['~.'] }] } }) });
+    expect(summaries(plan({}, conv))).toEqual(["ok: dnsmasq caches on 127.0.0.1 and 172.17.0.1; the host and docker use it (systemd-resolved forwards to it); but systemd-resolved also sends every name to 10.0.0.2 on eth0 directly, beside the cache (set by eth0's network manager: DHCP, networkd or NetworkManager; turn its DNS off there to use the cache only)"]);
   });
 
   const HAND = 'listen-address=127.0.0.1\ninterface=docker0\nbind-interfaces\nno-resolv\nserver=10.0.0.2\nserver=/corp.example/10.0.0.9\n';
