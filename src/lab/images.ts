@@ -29,7 +29,7 @@ rm -f /etc/ssh/ssh_host_*
     dockerfile: `CMD ["/bin/sh", "-c", "ssh-keygen -A >/dev/null && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e"]\n`,
   },
   full: {
-    packages: [...COMMON, 'systemd-sysv', 'dbus', 'docker.io', 'dnsmasq', 'apparmor', 'lxc', 'bind9-dnsutils', 'busybox-static', 'dpkg-dev'],
+    packages: [...COMMON, 'systemd-sysv', 'dbus', 'docker.io', 'dnsmasq', 'apparmor', 'lxc', 'bind9-dnsutils', 'busybox-static', 'dpkg-dev', 'ufw', 'systemd-resolved'],
     setup: `set -e
 rm -f /etc/ssh/ssh_host_*
 mkdir -p /etc/systemd/system/ssh.service.d /etc/systemd/system/docker.service.d /etc/docker
@@ -42,6 +42,10 @@ printf '{\\n  "cgroup-parent": "fleet-lab-inner"\\n}\\n' > /etc/docker/daemon.js
 # LXC's own services cannot run in a container; dnsmasq starts only where a scenario wants it
 systemctl mask lxc.service lxc-net.service lxc-monitord.service >/dev/null 2>&1
 systemctl disable dnsmasq.service >/dev/null 2>&1
+# ufw and systemd-resolved are there for the scenarios that turn them on; elsewhere they stay off,
+# and resolved's postinst symlinked resolv.conf to its stub: a plain file again
+systemctl disable systemd-resolved.service >/dev/null 2>&1
+rm -f /etc/resolv.conf && : > /etc/resolv.conf
 `,
     dockerfile: `STOPSIGNAL SIGRTMIN+3\nCMD ["/sbin/init"]\n`,
   },

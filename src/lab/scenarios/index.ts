@@ -14,10 +14,14 @@ import { dockerTcp } from './docker-tcp.js';
 import { dockerTlsWeakClient } from './docker-tls-weak-client.js';
 import { dockerTlsCerts } from './docker-tls-certs.js';
 import { oomKilled, rootLatest, socketMount } from './problem-containers.js';
+import { ufwActive } from './ufw-active.js';
+import { systemdResolved } from './systemd-resolved.js';
+import { dnsCacheCompliant } from './dns-cache-compliant.js';
+import { dnsmasqServingOthers } from './dnsmasq-serving-others.js';
 
-export const SCENARIOS: Scenario[] = [vfsDriver, containerdRepo, lxcGuest, lxcApparmorHost, proxmoxHost, publishedPort, ip6DockerUser, dnsUpstream, noDnsCache, dockerTcp, dockerTlsWeakClient, dockerTlsCerts, socketMount, rootLatest, oomKilled];
+export const SCENARIOS: Scenario[] = [vfsDriver, containerdRepo, lxcGuest, lxcApparmorHost, proxmoxHost, publishedPort, ip6DockerUser, dnsUpstream, noDnsCache, dockerTcp, dockerTlsWeakClient, dockerTlsCerts, socketMount, rootLatest, oomKilled, ufwActive, systemdResolved, dnsCacheCompliant, dnsmasqServingOthers];
 
-export type ScenarioName = 'vfs-driver' | 'containerd-repo' | 'lxc-guest' | 'lxc-apparmor-host' | 'proxmox-host' | 'published-port' | 'ip6-docker-user' | 'dns-upstream' | 'no-dns-cache' | 'docker-tcp' | 'docker-tls-weak-client' | 'docker-tls-certs' | 'socket-mount' | 'root-latest' | 'oom-killed';
+export type ScenarioName = 'vfs-driver' | 'containerd-repo' | 'lxc-guest' | 'lxc-apparmor-host' | 'proxmox-host' | 'published-port' | 'ip6-docker-user' | 'dns-upstream' | 'no-dns-cache' | 'docker-tcp' | 'docker-tls-weak-client' | 'docker-tls-certs' | 'socket-mount' | 'root-latest' | 'oom-killed' | 'ufw-active' | 'systemd-resolved' | 'dns-cache-compliant' | 'dnsmasq-serving-others';
 
 export function scenario(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);

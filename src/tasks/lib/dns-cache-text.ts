@@ -25,7 +25,9 @@ export function upstreamsOf(given: string[] | undefined, resolv: string, conf: s
 }
 
 export interface CacheConf {
-  listen: string[];
+  /** undefined: no listen option of fleet's own, dnsmasq keeps listening where its config says
+   *  (everywhere, when nothing does) */
+  listen?: string[];
   bind: 'dynamic' | 'interfaces';
   cacheSize: number;
   upstreams: string[];
@@ -34,7 +36,7 @@ export interface CacheConf {
 export const cacheConf = (c: CacheConf, path: string) =>
   [
     `# fleet dns_cache: a local DNS cache for this host and its containers (${path})`,
-    `listen-address=${c.listen.join(',')}`,
+    c.listen ? `listen-address=${c.listen.join(',')}` : '# listen-address: none here, so dnsmasq keeps serving every interface as before (serving_others: keep)',
     c.bind === 'dynamic' ? 'bind-dynamic' : 'bind-interfaces',
     `cache-size=${c.cacheSize}`,
     'no-resolv',
@@ -50,6 +52,19 @@ export function resolvConfFor(text: string, confPath: string): string {
   if (!opts.includes(OPT) && !opts.includes('single-request')) opts.push(OPT);
   return [`# fleet dns_cache: the local cache (dnsmasq, ${confPath})`, ...keep, 'nameserver 127.0.0.1', `options ${opts.join(' ')}`].join('\n') + '\n';
 }
+
+/** resolv.conf already uses the cache: 127.0.0.1 is its only nameserver and a single-request
+ *  option is set (a host configured by hand, or by fleet: the header comment does not matter). */
+export function resolvUsesCache(text: string): boolean {
+  const ns = nameservers(text);
+  const opts = text.split('\n').filter((l) => /^\s*options\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  return ns.length === 1 && ns[0] === '127.0.0.1' && (opts.includes(OPT) || opts.includes('single-request'));
+}
+
+/** systemd-resolved's drop-in: the empty `DNS=` first empties the list resolved.conf and earlier
+ *  drop-ins built (a bare `DNS=127.0.0.1` would be appended to it, and resolved would keep asking
+ *  the old servers directly); `~.` routes every name not claimed by a link's own domain there. */
+export const RESOLVED_TEXT = '# fleet dns_cache: systemd-resolved forwards to the local cache only\n[Resolve]\nDNS=\nDNS=127.0.0.1\nDomains=~.\n';
 
 /** daemon.json's dns-opts with single-request-reopen added, the others kept. */
 export function dnsOpts(current: unknown): string[] {

@@ -1,0 +1,18 @@
+import { sh, type Scenario } from './types.js';
+
+export const systemdResolved: Scenario = {
+  name: 'systemd-resolved',
+  kind: 'full',
+  phase: 1,
+  limits: "systemd-resolved with the lab upstream as its global DNS= (resolved.conf) and /etc/resolv.conf linked to its stub; Docker's bind mount of resolv.conf is unmounted for that. No DHCP or networkd: no per-link servers.",
+  async setup(h, all) {
+    const up = all.find((x) => x.scenarios.includes('dns-upstream'));
+    if (!up) throw new Error('scenario systemd-resolved needs a host with dns-upstream in the same lab');
+    await sh(h, 'systemd-resolved', `printf '[Resolve]\\nDNS=${up.ip}\\n' > /etc/systemd/resolved.conf
+umount /etc/resolv.conf 2>/dev/null || true
+ln -sf ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf
+systemctl enable --now systemd-resolved >/dev/null 2>&1
+for i in $(seq 50); do [ -f /run/systemd/resolve/stub-resolv.conf ] && break; sleep 0.1; done
+getent hosts probe.fleet.test >/dev/null`);
+  },
+};
