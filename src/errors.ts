@@ -1,6 +1,6 @@
 import type { SourceLoc } from './types.js';
 
-/** Stable exit codes (documented in the README). */
+/** Stable exit codes (documented in docs/usage.md). */
 export const ExitCode = {
   ok: 0,
   internal: 1,

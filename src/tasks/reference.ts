@@ -1,4 +1,4 @@
-// The task reference (for `fleet tasks` and the README), generated from the argument schemas.
+// The task reference (for `fleet tasks` and docs/tasks.md), generated from the argument schemas.
 import { readFileSync } from 'node:fs';
 import type { ObjectSchema, Schema } from '../schema/schema.js';
 import type { TaskRegistry } from './registry.js';
@@ -19,7 +19,7 @@ export function taskReference(registry: TaskRegistry, only?: string, markdown = 
   for (const t of tasks) {
     const shape = (t.args as ObjectSchema<Record<string, Schema<unknown>>>).shape ?? {};
     if (markdown) {
-      out.push(`### \`${t.type}\`\n\n${t.description}\n`);
+      out.push(`## \`${t.type}\`\n\n${t.description}\n`);
       out.push('| argument | type | default | meaning |\n|---|---|---|---|');
       for (const [k, s] of Object.entries(shape)) {
         const def = s.defaultValue !== undefined ? `\`${JSON.stringify(s.defaultValue)}\`` : s.optional ? '' : '**required**';
