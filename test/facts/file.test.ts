@@ -1,7 +1,7 @@
 // The file probes run for real with /bin/sh against a temp directory: content must round-trip byte
 // for byte, and absence, directories and symlinks are values, never errors.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,14 +55,39 @@ describe('fileFact', () => {
     expect(st).not.toHaveProperty('content');
   });
 
-  it('follows a symlink and says where it points; a dangling one is absent', () => {
+  it('following, reads through a symlink and says where it points; a dangling one is absent', () => {
     const d = tmp();
     writeFileSync(`${d}/target`, 'x\n');
     symlinkSync(`${d}/target`, `${d}/link`);
     symlinkSync(`${d}/gone`, `${d}/dangling`);
-    expect(probe(fileFact(`${d}/link`))).toMatchObject({ exists: true, type: 'file', content: 'x\n', link: `${d}/target` });
-    expect(probe(fileFact(`${d}/target`))).not.toHaveProperty('link');
-    expect(probe(fileFact(`${d}/dangling`))).toEqual({ exists: false });
+    const follow = { follow: true };
+    expect(probe(fileFact(`${d}/link`, follow))).toMatchObject({ exists: true, type: 'file', content: 'x\n', link: `${d}/target` });
+    expect(probe(fileFact(`${d}/target`, follow))).not.toHaveProperty('link');
+    expect(probe(fileFact(`${d}/dangling`, follow))).toEqual({ exists: false });
+  });
+
+  it('by default reports a symlink itself, never what it points to', () => {
+    const d = tmp();
+    writeFileSync(`${d}/target`, 'secret\n');
+    chmodSync(`${d}/target`, 0o600);
+    symlinkSync(`${d}/target`, `${d}/link`);
+    symlinkSync(`${d}/gone`, `${d}/dangling`);
+    const st = probe(fileFact(`${d}/link`));
+    expect(st).toMatchObject({ exists: true, type: 'symlink', mode: '0777', link: `${d}/target` });
+    expect(st).not.toHaveProperty('content');
+    expect(probe(fileFact(`${d}/dangling`))).toMatchObject({ exists: true, type: 'symlink', link: `${d}/gone` });
+    expect(fileFact(`${d}/link`).key).not.toBe(fileFact(`${d}/link`, { follow: true }).key);
+  });
+
+  it('reads nothing through a symlinked directory another user owns', () => {
+    const d = tmp();
+    mkdirSync(`${d}/real`);
+    writeFileSync(`${d}/real/f`, 'secret\n');
+    symlinkSync(`${d}/real`, `${d}/theirs`);
+    lchownSync(`${d}/theirs`, 65534, 65534);
+    symlinkSync(`${d}/real`, `${d}/ours`);
+    expect(probe(fileFact(`${d}/theirs/f`))).toEqual({ exists: false, unsafe: `${d}/theirs is a symlink owned by uid 65534` });
+    expect(probe(fileFact(`${d}/ours/f`))).toMatchObject({ exists: true, type: 'file', content: 'secret\n' });
   });
 
   it('parses a file too large to ship (no content record) and odd types', () => {
