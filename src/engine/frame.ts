@@ -91,7 +91,8 @@ export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), h
 /** In a batch nothing but the writer touches files, and nothing looks at them, until the batch
  *  ends; so a file that several tasks write is written once, where the first of them wrote it,
  *  with the last content and the mode the writes give together (the last mode given, else the old
- *  file's). The batch still stops there if that write fails. An owner/mode change of the path
+ *  file's), checked against what the first write was planned on. The batch still stops there if
+ *  that write fails. An owner/mode change of the path
  *  ends the run of writes. As in planning, a path names one file. */
 export function writeOnce(requests: readonly WriterRequest[]): (WriterRequest | undefined)[] {
   const out: (WriterRequest | undefined)[] = [...requests];
@@ -100,7 +101,9 @@ export function writeOnce(requests: readonly WriterRequest[]): (WriterRequest | 
     if (r.op === 'A') return void first.delete(r.path);
     const at = first.get(r.path);
     if (at === undefined) return void first.set(r.path, i);
-    out[at] = { ...r, mode: r.mode ?? out[at]!.mode };
+    const prev = out[at] as WriterRequest & { op: 'W' };
+    // the file must still hold what the first of the writes was planned on
+    out[at] = { ...r, mode: r.mode ?? prev.mode, expect: prev.expect };
     out[i] = undefined;
   });
   return out;
