@@ -110,7 +110,7 @@ umask 022
 ${mode ? sh`chmod ${/^[0-7]{3,4}$/.test(mode) ? mode : `u=rw,go=r,${mode}`} "$fleet_tmp"` : sh`if [ -f ${path} ] && [ ! -L ${path} ]; then cp --attributes-only --preserve=mode,ownership ${path} "$fleet_tmp"; else chmod 0644 "$fleet_tmp"; fi`}${raw(check)}
 sync "$fleet_tmp" 2>/dev/null || true
 ${unchanged(path, expect)}${backup(path)}
-mv -fT "$fleet_tmp" ${path}
+mv -f "$fleet_tmp" ${path}
 trap - EXIT`;
   const set = sh`fleet_c=${raw(b64)}`;
   if (!writer) return join([set, viaShell]);
