@@ -89,7 +89,7 @@ export function atomicWrite(path: string, content: string | Buffer, mode?: strin
 function writeStep(request: WriterRequest & { op: 'W' }, validate: string | undefined, writer: boolean): Script {
   const { path, mode, content: b64, expect } = request;
   const check = validate ? `\n${validate.replace(/%s/g, '"$fleet_tmp"')}` : '';
-  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.';
+  const dir = dirOf(path);
   const name = path.slice(path.lastIndexOf('/') + 1);
   // The temp file: in the target's directory, a name no one on the host can guess (made here, not
   // from the shell's pid), created 0600 (or the final mode, if stricter) by an O_EXCL open
@@ -117,6 +117,8 @@ trap - EXIT`;
   return join([set, throughWriter(requestLine(request, '"$fleet_c"'), viaShell)]);
 }
 
+const dirOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.');
+
 /** The umask that creates a file 0600, or with the final mode where that is stricter. */
 export function createMask(mode: string | undefined): string {
   const m = mode && /^[0-7]{3,4}$/.test(mode) ? parseInt(mode, 8) & 0o600 : 0o600;
@@ -142,12 +144,12 @@ case $(sha256sum < ${path}) in ${`${expect}  -`}) ;; *) ${fail('its content diff
  *  and one awk per write, and one `id -u` per script: the shell path is the fallback. */
 function safeDirectory(path: string, dir: string): Script {
   const given = givenPrefixes(dir);
-  return sh`fleet_d=$(cd -P -- ${dir} && pwd) || { echo "fleet: cannot write "${path}": its directory is missing" >&2; exit 1; }
+  return sh`fleet_d=$(cd -P -- ${dir} && pwd) || { echo "fleet: "${path}": its directory is missing" >&2; exit 1; }
 set -- ${given} "$fleet_d"; fleet_r=$fleet_d
 while [ "$fleet_r" != / ]; do fleet_r=\${fleet_r%/*}; fleet_r=\${fleet_r:-/}; set -- "$@" "$fleet_r"; done
 fleet_me=\${fleet_me:-$(id -u)}
 fleet_w=$(stat -c '%u:%g:%a:%F:%n' -- "$@" | awk -F: -v me="$fleet_me" ${AWK_UNSAFE})
-if [ -n "$fleet_w" ]; then echo "fleet: not writing "${path}" from the shell: $fleet_w, so another user could redirect the write (fleet's perl writer does it safely: install perl, or leave out validate and symbolic modes)" >&2; exit 1; fi`;
+if [ -n "$fleet_w" ]; then echo "fleet: not changing "${path}" from the shell: $fleet_w, so another user could redirect the write (fleet's perl writer does it safely: install perl, or leave out validate and symbolic modes)" >&2; exit 1; fi`;
 }
 
 /** stat lines `UID:GID:MODE:TYPE:NAME`: the first one another user controls, said in words */
@@ -179,9 +181,10 @@ const BATCH_CONTENT = 64 * 1024;
 /** Change a path's owner, group and mode (each only if given), through the writer where there is
  *  one. Owner before mode: a chown clears setuid and setgid bits. Never through a symlink: the
  *  owner of a link is the link's (chown -h), and a link's mode is refused (chmod would change
- *  what it points to). */
+ *  what it points to); the shell does it only where no other user can change the way. */
 export function setAttrs(path: string, want: { mode?: string; owner?: string; group?: string }): Script {
   const viaShell = () => join([
+    safeDirectory(path, dirOf(path)),
     sh`if [ -L ${path} ]; then echo "fleet: "${path}" is a symlink: fleet does not change what a link points to" >&2; exit 1; fi`,
     ...(want.owner ? [sh`chown -h ${want.owner} ${path}`] : []),
     ...(want.group ? [sh`chgrp -h ${want.group} ${path}`] : []),
