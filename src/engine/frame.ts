@@ -27,7 +27,7 @@ export interface Probe {
 
 /** Probes: each runs with no stdin (the script itself arrives on stdin) and no stderr; in a subshell
  *  unless it is marked inline (a brace group with redirections forks nothing). Probes of one batch
- *  program (two or more) run as one process, and each on its own only where that fails; `lean`
+ *  program (two or more, or one where `lean`) run as one process, and each on its own only where that fails; `lean`
  *  (the host is known to have perl) leaves that fallback out, and a batch that fails leaves its
  *  sections missing. */
 export function gatherScript(probes: readonly Probe[], nonce = newNonce(), lean = false): Framed {
@@ -40,7 +40,9 @@ export function gatherScript(probes: readonly Probe[], nonce = newNonce(), lean 
     if (members) members.push(i);
     else batches.set(p.batch.program, [i]);
   });
-  for (const [program, members] of batches) if (members.length < 2) batches.delete(program);
+  // a lone probe runs by itself (a program would cost as much), unless the host is known to have
+  // the program: the file batch reads a file without a window for a link swapped in (file-batch.ts)
+  for (const [program, members] of batches) if (members.length < 2 && !lean) batches.delete(program);
   const batched = new Set([...batches.values()].flat());
   const parts = probes.flatMap((p, i) => (batched.has(i) ? [] : [section(p, i)]));
   for (const [program, members] of batches) {
