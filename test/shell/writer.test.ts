@@ -11,7 +11,7 @@ import { applyScript, parseFramed, type ApplyBlock } from '../../src/engine/fram
 import { backupHeader } from '../../src/engine/backups.js';
 import { atomicWrite, raw, setAttrs } from '../../src/shell/sh.js';
 import { randomBytes } from 'node:crypto';
-import { WRITER_SHELL } from '../../src/shell/writer.js';
+import { WRITER_PROGRAM, WRITER_SHELL } from '../../src/shell/writer.js';
 import { onlyOnPath, withoutOnPath } from '../support/path.js';
 
 // mkdir and chmod: the backup header makes the run's state directory with them
@@ -281,6 +281,34 @@ describe('temp files', () => {
     const fd = /= (\d+)$/.exec(creates[0]!)![1];
     const at = trace.indexOf(creates[0]!);
     expect(trace.slice(at).some((l) => new RegExp(`write\\(${fd}, "password`).test(l))).toBe(true);
+  });
+});
+
+describe('the writer on hosts without Digest::SHA (perl-base)', () => {
+  it("hashes as sha256 does, at every padding boundary", () => {
+    const code = /my @K = [^\n]*\n[\s\S]*?sub sha256 \{[\s\S]*?unpack 'H\*', pack 'N8', @h \}/.exec(WRITER_PROGRAM)?.[0];
+    expect(code).toBeDefined();
+    const lengths = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 70_000];
+    const data = lengths.map((n) => randomBytes(n));
+    const prog = `${code}\nbinmode STDIN; local $/; my @d = split /\\n/, <STDIN>; print sha256(pack 'H*', $_), "\\n" for @d;`;
+    const r = spawnSync('perl', ['-e', prog], { input: data.map((b) => b.toString('hex')).join('\n') + '\n', encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(data.map((b) => sha256(b)));
+  });
+});
+
+describe('owner and mode through the writer', () => {
+  it('changes a directory through its descriptor, and goes through a symlinked directory root owns', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    mkdirSync(join(d, 'real'));
+    mkdirSync(join(d, 'real', 'sub'));
+    symlinkSync(join(d, 'real'), join(d, 'ours'));
+    const { sections } = applyIn([block(setAttrs(join(d, 'ours', 'sub'), { mode: '2750', group: '12345' })), block(atomicWrite(join(d, 'ours', 'f'), 'f\n', '0640'))], WRITER_ONLY);
+    expect([...sections.values()]).toEqual([{ out: '', code: 0 }, { out: '', code: 0 }]);
+    expect(statSync(join(d, 'real', 'sub')).mode & 0o7777).toBe(0o2750);
+    expect(statSync(join(d, 'real', 'sub')).gid).toBe(12345);
+    expect(readFileSync(join(d, 'real', 'f'), 'utf8')).toBe('f\n');
+    expect(lstatSync(join(d, 'ours')).isSymbolicLink()).toBe(true);
   });
 });
 
