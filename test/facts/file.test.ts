@@ -5,7 +5,7 @@ import { chmodSync, lchownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandSucceedsFact, fileFact, parseFileProbe, pathExistsFact } from '../../src/facts/file.js';
+import { commandSucceedsFact, contentId, fileFact, parseFileProbe, pathExistsFact, sha256 } from '../../src/facts/file.js';
 import type { Fact } from '../../src/types.js';
 import { gatherScript, parseFramed } from '../../src/engine/frame.js';
 
@@ -94,6 +94,18 @@ describe('fileFact', () => {
     expect(parseFileProbe('stat:regular file|644|root|root|99999999|0|0\n')).toEqual({ exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', uid: 0, gid: 0, size: 99999999 });
     expect(parseFileProbe('stat:fifo|600|a|b|0|1|2\n')).toMatchObject({ type: 'other' });
     expect(parseFileProbe('')).toEqual({ exists: false });
+  });
+
+  it('names what a file held for compare-before-replace: absent, or the hash of its exact bytes', () => {
+    const d = tmp();
+    writeFileSync(`${d}/t`, 'text ü\n');
+    const bin = Buffer.from([0xff, 0xfe, 0, 10]);
+    writeFileSync(`${d}/b`, bin);
+    expect(contentId(probe(fileFact(`${d}/nope`)))).toBe('absent');
+    expect(contentId(probe(fileFact(`${d}/t`)))).toBe(sha256(Buffer.from('text ü\n')));
+    expect(contentId(probe(fileFact(`${d}/b`)))).toBe(sha256(bin));
+    expect(contentId(probe(fileFact(d)))).toBeUndefined();
+    expect(contentId(parseFileProbe('stat:regular file|644|root|root|99999999|0|0\n'))).toBeUndefined();
   });
 
   it('keys are per path', () => {

@@ -1,5 +1,6 @@
 // copy: plans from fixtures, and real writes with /bin/sh: through symlinks, with attributes, and
 // check -> apply -> re-run changes nothing.
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,10 @@ const file = (content: string, extra: Partial<FileState> = {}): FileState => ({ 
 const plan = (raw: object, now: FileState) => copyTask.plan(parseArgs(copyTask.args, raw), { now });
 
 describe('copy (fixtures)', () => {
+  it('a write carries what the file held when planned, to be checked right before the rename', () => {
+    expect(changes(plan({ dest: '/x', content: 'b\n' }, file('a\n')))[0]!.steps[0]!.request).toMatchObject({ op: 'W', path: '/x', expect: createHash('sha256').update('a\n').digest('hex') });
+    expect(changes(plan({ dest: '/x', content: 'b\n' }, { exists: false }))[0]!.steps[0]!.request).toMatchObject({ op: 'W', expect: 'absent' });
+  });
   it('names attribute changes that ride along with a content change', () => {
     expect(changes(plan({ dest: '/x', content: 'b\n', mode: '0600', owner: 'app' }, file('a\n')))[0]!.summary).toBe('update /x (mode 0644 -> 0600, owner root -> app)');
   });
