@@ -29,6 +29,7 @@ printf 'canary\\n' > /root/canary && chmod 600 /root/canary
 printf '{"a": 1}\\n' > /root/canary.json && chmod 600 /root/canary.json
 mkdir -p /srv/app && chmod 755 /srv/app
 printf 'planned on\\n' > /srv/app/cbr.conf
+runuser -u mallory -- sh -c 'printf "hers\\n" > /home/mallory/swap.conf; printf "hers\\n" > /home/mallory/swap2.conf'
 printf 'real\\n' > /srv/app/real.conf && ln -s /srv/app/real.conf /srv/app/current
 runuser -u mallory -- sh -c '
   cd /home/mallory
@@ -86,6 +87,14 @@ const tasks = (prefix: string) => `
       shell: "echo 'their change' >> /srv/app/cbr.conf"
     - name: write the file planned on its old content
       copy: { dest: /srv/app/cbr.conf, content: "fleet's\\n" }
+      ignore_errors: true
+    - name: mallory swaps her files for links once fleet has planned
+      shell: "runuser -u mallory -- sh -c 'cd /home/mallory && ln -sf /etc/shadow swap.conf && ln -sf /etc/passwd swap2.conf'"
+    - name: write a file swapped for a link since the plan
+      copy: { dest: /home/mallory/swap.conf, content: "managed\\n", owner: mallory }
+      ignore_errors: true
+    - name: chmod a file swapped for a link since the plan
+      file: { path: /home/mallory/swap2.conf, mode: "0666" }
       ignore_errors: true
 `;
 
@@ -151,6 +160,7 @@ describe('links, temp files and compare-before-replace against a local attacker'
         expect(t.reason, `${h.name} ${name}`).toMatch(REFUSED[name]!);
       }
       expect(await snapshot(h)).toBe(before.get(h.name));
+      expect((await h.exec('stat -c "%U %N" /home/mallory/swap.conf /home/mallory/swap2.conf')).stdout).toBe("mallory '/home/mallory/swap.conf' -> '/etc/shadow'\nmallory '/home/mallory/swap2.conf' -> '/etc/passwd'\n");
       // the links are still mallory's links, untouched
       expect((await h.exec('cd /home/mallory && stat -c "%n %U %N" app.conf canary-link app.json conf mine')).stdout).toBe(
         "app.conf mallory 'app.conf' -> '/etc/shadow'\ncanary-link mallory 'canary-link' -> '/root/canary'\napp.json mallory 'app.json' -> '/root/canary.json'\nconf mallory 'conf' -> '/etc'\nmine mallory 'mine' -> '/srv/app/real.conf'\n",
@@ -167,6 +177,13 @@ describe('links, temp files and compare-before-replace against a local attacker'
       expect(cbr.status).toBe('failed');
       expect(cbr.reason).toMatch(/\/srv\/app\/cbr\.conf changed underneath since it was planned/);
       expect((await h.exec('cat /srv/app/cbr.conf')).stdout).toBe('planned on\ntheir change\n');
+      // swapped for a link between plan and write: the write fails (the writer: changed
+      // underneath; the shell path: mallory's directory), the link's target is untouched (snapshot)
+      for (const name of ['write a file swapped for a link since the plan', 'chmod a file swapped for a link since the plan']) {
+        const t = task(apply.hosts, h.name, name);
+        expect(t.status, `${h.name} ${name}`).toBe('failed');
+        expect(t.reason, `${h.name} ${name}`).toMatch(h.name === 'p' ? /changed underneath|is a symlink/ : /not changing \/home\/mallory\/swap2?\.conf from the shell: \/home\/mallory belongs to uid 1000/);
+      }
     }
   });
 });
