@@ -27,7 +27,7 @@ export interface Probe {
 
 /** Probes: each runs with no stdin (the script itself arrives on stdin) and no stderr; in a subshell
  *  unless it is marked inline (a brace group with redirections forks nothing). Probes of one batch
- *  program (two or more) run as one process, and each on its own only where that fails; `lean`
+ *  program (two or more, or one where `lean`) run as one process, and each on its own only where that fails; `lean`
  *  (the host is known to have perl) leaves that fallback out, and a batch that fails leaves its
  *  sections missing. */
 export function gatherScript(probes: readonly Probe[], nonce = newNonce(), lean = false): Framed {
@@ -40,7 +40,9 @@ export function gatherScript(probes: readonly Probe[], nonce = newNonce(), lean 
     if (members) members.push(i);
     else batches.set(p.batch.program, [i]);
   });
-  for (const [program, members] of batches) if (members.length < 2) batches.delete(program);
+  // a lone probe runs by itself (a program would cost as much), unless the host is known to have
+  // the program: the file batch reads a file without a window for a link swapped in (file-batch.ts)
+  for (const [program, members] of batches) if (members.length < 2 && !lean) batches.delete(program);
   const batched = new Set([...batches.values()].flat());
   const parts = probes.flatMap((p, i) => (batched.has(i) ? [] : [section(p, i)]));
   for (const [program, members] of batches) {
@@ -91,7 +93,8 @@ export function applyScript(blocks: readonly ApplyBlock[], nonce = newNonce(), h
 /** In a batch nothing but the writer touches files, and nothing looks at them, until the batch
  *  ends; so a file that several tasks write is written once, where the first of them wrote it,
  *  with the last content and the mode the writes give together (the last mode given, else the old
- *  file's). The batch still stops there if that write fails. An owner/mode change of the path
+ *  file's), checked against what the first write was planned on. The batch still stops there if
+ *  that write fails. An owner/mode change of the path
  *  ends the run of writes. As in planning, a path names one file. */
 export function writeOnce(requests: readonly WriterRequest[]): (WriterRequest | undefined)[] {
   const out: (WriterRequest | undefined)[] = [...requests];
@@ -100,7 +103,9 @@ export function writeOnce(requests: readonly WriterRequest[]): (WriterRequest | 
     if (r.op === 'A') return void first.delete(r.path);
     const at = first.get(r.path);
     if (at === undefined) return void first.set(r.path, i);
-    out[at] = { ...r, mode: r.mode ?? out[at]!.mode };
+    const prev = out[at] as WriterRequest & { op: 'W' };
+    // the file must still hold what the first of the writes was planned on
+    out[at] = { ...r, mode: r.mode ?? prev.mode, expect: prev.expect };
     out[i] = undefined;
   });
   return out;

@@ -18,7 +18,7 @@ export const blockinfileTask = defineTask({
     if (!a.marker.includes('{mark}')) throw new SchemaError([...path, 'marker'], "must contain {mark}, or the first and last marker lines are the same and the block cannot be found again");
     checkTextEditArgs(a, path, ['insertafter', 'insertbefore']);
   }),
-  facts: (a) => ({ now: fileFact(a.path) }),
+  facts: (a) => ({ now: fileFact(a.path, { follow: a.follow }) }),
   plan(a, { now }) {
     const edit = { ...a, begin: a.marker.replace('{mark}', a.marker_begin), end: a.marker.replace('{mark}', a.marker_end) };
     return planTextEdit(a.path, now, a, (text) => editBlock(text, edit));

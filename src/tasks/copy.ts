@@ -10,6 +10,7 @@ export const writeArgs = {
   group: doc(optional(string()), 'group name'),
   backup: doc(withDefault(bool(), false), 'keep the previous file as DEST.<timestamp>~'),
   validate: doc(optional(string()), "command that must accept the new file before it replaces the old one; %s is its path (e.g. 'visudo -cf %s')"),
+  follow: doc(withDefault(bool(), false), 'where dest is a symlink, write the file it points to (default: refuse; fleet never follows a link another user owns)'),
 };
 
 /** Checks every whole-file write shares. */
@@ -25,6 +26,6 @@ export const copyTask = defineTask({
     checkWriteArgs(a, path);
   }),
   resolve: (a, ctx) => (a.src !== undefined ? { ...a, content: ctx.readFile(a.src), src: undefined } : a),
-  facts: (a) => ({ now: fileFact(a.dest) }),
+  facts: (a) => ({ now: fileFact(a.dest, { follow: a.follow }) }),
   plan: (a, { now }) => planContent(a.dest, now, a.content ?? '', a),
 });

@@ -48,7 +48,8 @@ const facts = (a: Args) => ({
   dns: dnsStateFact(),
   net: interfacesFact(),
   conf: fileFact(CONF),
-  resolv: fileFact(RESOLV),
+  // resolv.conf is often a link (systemd-resolved, resolvconf): read where it points
+  resolv: fileFact(RESOLV, { follow: true }),
   dropin: fileFact(RESOLVED_DROPIN),
   daemon: fileFact(DAEMON),
   svc: serviceFact('dnsmasq'),

@@ -20,6 +20,6 @@ export const lineinfileTask = defineTask({
       checkTextEditArgs(a, path, ['regexp', 'insertafter', 'insertbefore']);
     },
   ),
-  facts: (a) => ({ now: fileFact(a.path) }),
+  facts: (a) => ({ now: fileFact(a.path, { follow: a.follow }) }),
   plan: (a, { now }) => planTextEdit(a.path, now, a, (text) => editLine(text, a)),
 });

@@ -5,7 +5,7 @@ import { defineTask, isOk, type Change } from '../types.js';
 import { bool, doc, object, string, withDefault, parseArgs } from '../schema/schema.js';
 import { sh } from '../shell/sh.js';
 import { aptPackageFact } from '../facts/apt.js';
-import { fileFact } from '../facts/file.js';
+import { contentId, fileFact } from '../facts/file.js';
 import { apparmorKernelFact } from '../facts/virt.js';
 import { CONTAINER_BASE, lxcHostFact, PATCH_MARKER } from '../facts/lxc.js';
 import { compareDebVersions } from '../util/debversion.js';
@@ -59,7 +59,7 @@ export const lxcApparmorTask = defineTask({
         diff: { path: CONTAINER_BASE, before: text, after },
         steps: [
           sh`cp -p ${CONTAINER_BASE} ${CONTAINER_BASE}.fleet-previous`,
-          atomicWrite(CONTAINER_BASE, after),
+          atomicWrite(CONTAINER_BASE, after, undefined, undefined, contentId(base)),
           // a profile that does not parse is put back before anything loads it
           sh`if ! ${validate}; then mv -f ${CONTAINER_BASE}.fleet-previous ${CONTAINER_BASE}; echo "apparmor_parser rejected the patched profile; restored" >&2; exit 1; fi`,
           sh`rm -f ${CONTAINER_BASE}.fleet-previous; mkdir -p /var/lib/fleet && date -u +%FT%TZ > ${PATCH_MARKER}`,

@@ -1,11 +1,11 @@
 // The file probes run for real with /bin/sh against a temp directory: content must round-trip byte
 // for byte, and absence, directories and symlinks are values, never errors.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandSucceedsFact, fileFact, parseFileProbe, pathExistsFact } from '../../src/facts/file.js';
+import { commandSucceedsFact, contentId, fileFact, parseFileProbe, pathExistsFact, sha256 } from '../../src/facts/file.js';
 import type { Fact } from '../../src/types.js';
 import { gatherScript, parseFramed } from '../../src/engine/frame.js';
 
@@ -55,20 +55,57 @@ describe('fileFact', () => {
     expect(st).not.toHaveProperty('content');
   });
 
-  it('follows a symlink and says where it points; a dangling one is absent', () => {
+  it('following, reads through a symlink and says where it points; a dangling one is absent', () => {
     const d = tmp();
     writeFileSync(`${d}/target`, 'x\n');
     symlinkSync(`${d}/target`, `${d}/link`);
     symlinkSync(`${d}/gone`, `${d}/dangling`);
-    expect(probe(fileFact(`${d}/link`))).toMatchObject({ exists: true, type: 'file', content: 'x\n', link: `${d}/target` });
-    expect(probe(fileFact(`${d}/target`))).not.toHaveProperty('link');
-    expect(probe(fileFact(`${d}/dangling`))).toEqual({ exists: false });
+    const follow = { follow: true };
+    expect(probe(fileFact(`${d}/link`, follow))).toMatchObject({ exists: true, type: 'file', content: 'x\n', link: `${d}/target` });
+    expect(probe(fileFact(`${d}/target`, follow))).not.toHaveProperty('link');
+    expect(probe(fileFact(`${d}/dangling`, follow))).toEqual({ exists: false });
+  });
+
+  it('by default reports a symlink itself, never what it points to', () => {
+    const d = tmp();
+    writeFileSync(`${d}/target`, 'secret\n');
+    chmodSync(`${d}/target`, 0o600);
+    symlinkSync(`${d}/target`, `${d}/link`);
+    symlinkSync(`${d}/gone`, `${d}/dangling`);
+    const st = probe(fileFact(`${d}/link`));
+    expect(st).toMatchObject({ exists: true, type: 'symlink', mode: '0777', link: `${d}/target` });
+    expect(st).not.toHaveProperty('content');
+    expect(probe(fileFact(`${d}/dangling`))).toMatchObject({ exists: true, type: 'symlink', link: `${d}/gone` });
+    expect(fileFact(`${d}/link`).key).not.toBe(fileFact(`${d}/link`, { follow: true }).key);
+  });
+
+  it('reads nothing through a symlinked directory another user owns', () => {
+    const d = tmp();
+    mkdirSync(`${d}/real`);
+    writeFileSync(`${d}/real/f`, 'secret\n');
+    symlinkSync(`${d}/real`, `${d}/theirs`);
+    lchownSync(`${d}/theirs`, 65534, 65534);
+    symlinkSync(`${d}/real`, `${d}/ours`);
+    expect(probe(fileFact(`${d}/theirs/f`))).toEqual({ exists: false, unsafe: `${d}/theirs is a symlink owned by uid 65534` });
+    expect(probe(fileFact(`${d}/ours/f`))).toMatchObject({ exists: true, type: 'file', content: 'secret\n' });
   });
 
   it('parses a file too large to ship (no content record) and odd types', () => {
     expect(parseFileProbe('stat:regular file|644|root|root|99999999|0|0\n')).toEqual({ exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', uid: 0, gid: 0, size: 99999999 });
     expect(parseFileProbe('stat:fifo|600|a|b|0|1|2\n')).toMatchObject({ type: 'other' });
     expect(parseFileProbe('')).toEqual({ exists: false });
+  });
+
+  it('names what a file held for compare-before-replace: absent, or the hash of its exact bytes', () => {
+    const d = tmp();
+    writeFileSync(`${d}/t`, 'text ü\n');
+    const bin = Buffer.from([0xff, 0xfe, 0, 10]);
+    writeFileSync(`${d}/b`, bin);
+    expect(contentId(probe(fileFact(`${d}/nope`)))).toBe('absent');
+    expect(contentId(probe(fileFact(`${d}/t`)))).toBe(sha256(Buffer.from('text ü\n')));
+    expect(contentId(probe(fileFact(`${d}/b`)))).toBe(sha256(bin));
+    expect(contentId(probe(fileFact(d)))).toBeUndefined();
+    expect(contentId(parseFileProbe('stat:regular file|644|root|root|99999999|0|0\n'))).toBeUndefined();
   });
 
   it('keys are per path', () => {

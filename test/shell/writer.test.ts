@@ -2,7 +2,8 @@
 // perl on this machine. PATH decides which path a write takes: with only perl and sh on it the
 // shell path's base64, cp, sync and mv are missing, so a write that works went through the writer.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { sha256 } from '../../src/facts/file.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { applyScript, parseFramed, type ApplyBlock } from '../../src/engine/fram
 import { backupHeader } from '../../src/engine/backups.js';
 import { atomicWrite, raw, setAttrs } from '../../src/shell/sh.js';
 import { randomBytes } from 'node:crypto';
-import { WRITER_SHELL } from '../../src/shell/writer.js';
+import { WRITER_PROGRAM, WRITER_SHELL } from '../../src/shell/writer.js';
 import { onlyOnPath, withoutOnPath } from '../support/path.js';
 
 // mkdir and chmod: the backup header makes the run's state directory with them
@@ -166,6 +167,79 @@ describe.each([
     ]);
   });
 
+  it('replaces a symlink at the path, never writes through it; refuses to change what a link points to', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const canary = join(d, 'canary');
+    writeFileSync(canary, 'root only\n');
+    chmodSync(canary, 0o600);
+    symlinkSync(canary, join(d, 'link'));
+    symlinkSync(canary, join(d, 'link2'));
+    const { sections } = apply([
+      block(atomicWrite(join(d, 'link'), 'new\n', '0644')),
+      { steps: [setAttrs(join(d, 'link2'), { mode: '0666', owner: 'nobody' })], continueOnError: true },
+    ], PATH);
+    expect(sections.get(0)).toEqual({ out: '', code: 0 });
+    expect(lstatSync(join(d, 'link')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(d, 'link'), 'utf8')).toBe('new\n');
+    expect(sections.get(1)?.code).not.toBe(0);
+    expect(sections.get(1)?.out).toMatch(/link2 is a symlink/);
+    expect(readFileSync(canary, 'utf8')).toBe('root only\n');
+    expect(statSync(canary)).toMatchObject({ uid: 0, mode: expect.any(Number) });
+    expect(statSync(canary).mode & 0o7777).toBe(0o600);
+  });
+
+  it("never goes through a symlinked directory that another user owns", () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    mkdirSync(join(d, 'etc'));
+    writeFileSync(join(d, 'etc', 'shadow'), 'root:x\n');
+    chmodSync(join(d, 'etc', 'shadow'), 0o640);
+    symlinkSync(join(d, 'etc'), join(d, 'theirs'));
+    lchownSync(join(d, 'theirs'), 65534, 65534);
+    const { sections } = apply([
+      { steps: [atomicWrite(join(d, 'theirs', 'shadow'), 'owned\n', '0644')], continueOnError: true },
+      { steps: [setAttrs(join(d, 'theirs', 'shadow'), { mode: '0666' })], continueOnError: true },
+    ], PATH);
+    expect(sections.get(0)?.code).not.toBe(0);
+    expect(sections.get(0)?.out).toMatch(/theirs/);
+    expect(sections.get(1)?.code).not.toBe(0);
+    expect(readFileSync(join(d, 'etc', 'shadow'), 'utf8')).toBe('root:x\n');
+    expect(statSync(join(d, 'etc', 'shadow')).mode & 0o7777).toBe(0o640);
+    expect(readdirSync(join(d, 'etc'))).toEqual(['shadow']);
+  });
+
+  it('fails a write whose file changed since it was planned, and leaves the file as it is', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const [f, g, h] = [join(d, 'f'), join(d, 'g'), join(d, 'h')];
+    writeFileSync(f, 'planned on\n');
+    writeFileSync(g, 'someone else wrote this\n');
+    writeFileSync(h, 'appeared\n');
+    const { sections } = apply([
+      block(atomicWrite(f, 'new f\n', undefined, undefined, sha256('planned on\n'))),
+      { steps: [atomicWrite(g, 'new g\n', undefined, undefined, sha256('planned on\n'))], continueOnError: true },
+      { steps: [atomicWrite(h, 'new h\n', '0644', undefined, 'absent')], continueOnError: true },
+      block(atomicWrite(join(d, 'i'), 'new i\n', '0644', undefined, 'absent')),
+    ], PATH);
+    expect(sections.get(0)).toEqual({ out: '', code: 0 });
+    expect(readFileSync(f, 'utf8')).toBe('new f\n');
+    expect(sections.get(1)?.code).not.toBe(0);
+    expect(sections.get(1)?.out).toMatch(/changed underneath since it was planned/);
+    expect(readFileSync(g, 'utf8')).toBe('someone else wrote this\n');
+    expect(sections.get(2)?.out).toMatch(/changed underneath since it was planned/);
+    expect(readFileSync(h, 'utf8')).toBe('appeared\n');
+    expect(sections.get(3)).toEqual({ out: '', code: 0 });
+    expect(readdirSync(d).sort()).toEqual(['f', 'g', 'h', 'i']);
+  });
+
+  it('in a batch, checks a file that several tasks write against what the first was planned on', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const f = join(d, 'f');
+    writeFileSync(f, 'changed meanwhile\n');
+    const { sections } = apply([block(atomicWrite(f, 'one\n', undefined, undefined, sha256('orig\n'))), block(atomicWrite(f, 'two\n', undefined, undefined, sha256('one\n')))], PATH);
+    expect(sections.get(0)?.code).toBe(1);
+    expect(sections.get(0)?.out).toMatch(/changed underneath/);
+    expect(readFileSync(f, 'utf8')).toBe('changed meanwhile\n');
+  });
+
   it('fails the step with the reason, leaves no temp file, and runs nothing after it', () => {
     const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
     const { sections } = apply([block(atomicWrite(join(d, 'no/such/dir/f'), 'x')), block(raw('echo never'))], PATH);
@@ -173,6 +247,68 @@ describe.each([
     expect(sections.get(0)?.out).toMatch(/no\/such\/dir\/f/);
     expect(sections.has(1)).toBe(false);
     expect(readdirSync(d)).toEqual([]);
+  });
+});
+
+describe('temp files', () => {
+  it('the shell path creates its temp file 0600, under a name no one can guess, before any content is in it', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    // a base64 that first says what it writes into: the file as created, before a byte is in it
+    const bin = withoutOnPath('perl', 'base64');
+    writeFileSync(join(bin, 'base64'), `#!/bin/sh\nm=$(stat -L -c '%a %s' /proc/$$/fd/1); t=$(readlink /proc/$$/fd/1)\necho "$m $t" >> ${d}/seen\nexec /usr/bin/base64 "$@"\n`, { mode: 0o755 });
+    const { sections } = applyIn([block(atomicWrite(join(d, 'secret'), 'password\n', '0600')), block(atomicWrite(join(d, 'stricter'), 'x\n', '0400')), block(atomicWrite(join(d, 'public'), 'y\n', '0644'))], bin);
+    expect([...sections.values()].map((x) => x.code)).toEqual([0, 0, 0]);
+    const seen = readFileSync(join(d, 'seen'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+    expect(seen.map((l) => `${l[0]} ${l[1]}`)).toEqual(['600 0', '400 0', '600 0']);
+    const names = seen.map((l) => l[2]);
+    expect(names[0]).toMatch(new RegExp(`^${d}/\\.secret\\.fleet-[0-9a-f]{16}$`));
+    expect(new Set(names).size).toBe(3);
+    expect(statSync(join(d, 'secret')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(d, 'public')).mode & 0o777).toBe(0o644);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/strace'))('the writer creates its temp file O_EXCL and 0600 (or stricter), under a random name, before it writes', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    const f = applyScript([block(atomicWrite(join(d, 'secret'), 'password\n', '0600')), block(atomicWrite(join(d, 'ro'), 'x\n', '0400'))]);
+    const r = spawnSync('/usr/bin/strace', ['-f', '-qq', '-e', 'trace=openat,write', '-o', join(d, 'trace'), '/bin/sh', '-c', WRITER_SHELL], { input: f.script, encoding: 'utf8', env: { PATH: WRITER_ONLY }, timeout: 20_000 });
+    expect(r.status).toBe(0);
+    const trace = readFileSync(join(d, 'trace'), 'utf8').split('\n');
+    const creates = trace.filter((l) => /openat\(.*\.fleet-/.test(l));
+    expect(creates).toHaveLength(2);
+    expect(creates[0]).toMatch(/"\.secret\.fleet-[0-9a-f]{16}", O_WRONLY\|O_CREAT\|O_EXCL\|O_NOFOLLOW(\|O_CLOEXEC)?, 0600\) = (\d+)/);
+    expect(creates[1]).toMatch(/"\.ro\.fleet-[0-9a-f]{16}", O_WRONLY\|O_CREAT\|O_EXCL\|O_NOFOLLOW(\|O_CLOEXEC)?, 0400\) = (\d+)/);
+    // the content is written after the create, into that descriptor
+    const fd = /= (\d+)$/.exec(creates[0]!)![1];
+    const at = trace.indexOf(creates[0]!);
+    expect(trace.slice(at).some((l) => new RegExp(`write\\(${fd}, "password`).test(l))).toBe(true);
+  });
+});
+
+describe('the writer on hosts without Digest::SHA (perl-base)', () => {
+  it("hashes as sha256 does, at every padding boundary", () => {
+    const code = /my @K = [^\n]*\n[\s\S]*?sub sha256 \{[\s\S]*?unpack 'H\*', pack 'N8', @h \}/.exec(WRITER_PROGRAM)?.[0];
+    expect(code).toBeDefined();
+    const lengths = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 70_000];
+    const data = lengths.map((n) => randomBytes(n));
+    const prog = `${code}\nbinmode STDIN; local $/; my @d = split /\\n/, <STDIN>; print sha256(pack 'H*', $_), "\\n" for @d;`;
+    const r = spawnSync('perl', ['-e', prog], { input: data.map((b) => b.toString('hex')).join('\n') + '\n', encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(data.map((b) => sha256(b)));
+  });
+});
+
+describe('owner and mode through the writer', () => {
+  it('changes a directory through its descriptor, and goes through a symlinked directory root owns', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fleet-writer-'));
+    mkdirSync(join(d, 'real'));
+    mkdirSync(join(d, 'real', 'sub'));
+    symlinkSync(join(d, 'real'), join(d, 'ours'));
+    const { sections } = applyIn([block(setAttrs(join(d, 'ours', 'sub'), { mode: '2750', group: '12345' })), block(atomicWrite(join(d, 'ours', 'f'), 'f\n', '0640'))], WRITER_ONLY);
+    expect([...sections.values()]).toEqual([{ out: '', code: 0 }, { out: '', code: 0 }]);
+    expect(statSync(join(d, 'real', 'sub')).mode & 0o7777).toBe(0o2750);
+    expect(statSync(join(d, 'real', 'sub')).gid).toBe(12345);
+    expect(readFileSync(join(d, 'real', 'f'), 'utf8')).toBe('f\n');
+    expect(lstatSync(join(d, 'ours')).isSymbolicLink()).toBe(true);
   });
 });
 

@@ -1,5 +1,6 @@
 // copy: plans from fixtures, and real writes with /bin/sh: through symlinks, with attributes, and
 // check -> apply -> re-run changes nothing.
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import type { FileState } from '../../src/facts/file.js';
 import { parseArgs } from '../../src/schema/schema.js';
 import { copyTask } from '../../src/tasks/copy.js';
 import { isOk, type Change, type Plan } from '../../src/types.js';
-import { convergeLocal } from '../support/run-local.js';
+import { convergeLocal, gatherLocal } from '../support/run-local.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'fleet-copy-'));
 const changes = (p: Plan) => (isOk(p) ? [] : (p as Change[]));
@@ -16,6 +17,10 @@ const file = (content: string, extra: Partial<FileState> = {}): FileState => ({ 
 const plan = (raw: object, now: FileState) => copyTask.plan(parseArgs(copyTask.args, raw), { now });
 
 describe('copy (fixtures)', () => {
+  it('a write carries what the file held when planned, to be checked right before the rename', () => {
+    expect(changes(plan({ dest: '/x', content: 'b\n' }, file('a\n')))[0]!.steps[0]!.request).toMatchObject({ op: 'W', path: '/x', expect: createHash('sha256').update('a\n').digest('hex') });
+    expect(changes(plan({ dest: '/x', content: 'b\n' }, { exists: false }))[0]!.steps[0]!.request).toMatchObject({ op: 'W', expect: 'absent' });
+  });
   it('names attribute changes that ride along with a content change', () => {
     expect(changes(plan({ dest: '/x', content: 'b\n', mode: '0600', owner: 'app' }, file('a\n')))[0]!.summary).toBe('update /x (mode 0644 -> 0600, owner root -> app)');
   });
@@ -64,16 +69,25 @@ describe('copy (real files)', () => {
     convergeLocal(copyTask, { dest: `${d}/f`, content: 'new' });
     expect((statSync(`${d}/f`).mode & 0o777).toString(8)).toBe('600');
   });
-  it('writes through a symlink: the link stays, its target gets the content', () => {
+  it('with follow, writes through a symlink: the link stays, its target gets the content, and the plan names the target', () => {
     const d = tmp();
     writeFileSync(`${d}/real.conf`, 'old\n');
     symlinkSync(`${d}/real.conf`, `${d}/link.conf`);
-    const { first, second } = convergeLocal(copyTask, { dest: `${d}/link.conf`, content: 'new\n', backup: true });
-    expect(changes(first)[0]!.diff).toEqual({ path: `${d}/link.conf`, before: 'old\n', after: 'new\n' });
+    const { first, second } = convergeLocal(copyTask, { dest: `${d}/link.conf`, content: 'new\n', backup: true, follow: true });
+    expect(changes(first)[0]!.summary).toBe(`update ${d}/real.conf (through the symlink ${d}/link.conf)`);
+    expect(changes(first)[0]!.diff).toEqual({ path: `${d}/real.conf`, before: 'old\n', after: 'new\n' });
     expect(lstatSync(`${d}/link.conf`).isSymbolicLink()).toBe(true);
     expect(readlinkSync(`${d}/link.conf`)).toBe(`${d}/real.conf`);
     expect(readFileSync(`${d}/real.conf`, 'utf8')).toBe('new\n');
-    expect(second).toEqual({ ok: `${d}/link.conf is up to date` });
+    expect(second).toEqual({ ok: `${d}/real.conf (through the symlink ${d}/link.conf) is up to date` });
+  });
+  it('without follow, refuses a symlink at dest, shows nothing of its target, and changes nothing', () => {
+    const d = tmp();
+    writeFileSync(`${d}/real.conf`, 'secret\n');
+    symlinkSync(`${d}/real.conf`, `${d}/link.conf`);
+    const args = parseArgs(copyTask.args, { dest: `${d}/link.conf`, content: 'new\n' });
+    expect(() => copyTask.plan(args, gatherLocal(copyTask.facts(args)))).toThrow(`${d}/link.conf is a symlink to ${d}/real.conf: fleet does not write through a link unless the task says follow: true`);
+    expect(readFileSync(`${d}/real.conf`, 'utf8')).toBe('secret\n');
   });
   it('content without a final newline and with shell metacharacters round-trips', () => {
     const d = tmp();

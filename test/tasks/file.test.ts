@@ -15,6 +15,15 @@ const dir: FileState = { exists: true, type: 'directory', mode: '0755', owner: '
 const plan = (raw: object, now: FileState) => fileTask.plan(parseArgs(fileTask.args, raw), { now });
 
 describe('file (fixtures)', () => {
+  it('a symlink is the link itself: removed, replaced only with force, never chmodded through; follow manages the target', () => {
+    const link: FileState = { exists: true, type: 'symlink', mode: '0777', owner: 'app', group: 'app', uid: 1000, gid: 1000, size: 11, link: '/etc/shadow' };
+    expect(() => plan({ path: '/home/app/l', mode: '0644' }, link)).toThrow('/home/app/l is a symlink, not a file (to /etc/shadow); set follow: true to manage what it points to, or force: true to replace the link');
+    expect(changes(plan({ path: '/home/app/l', state: 'absent' }, link))[0]!.summary).toBe('remove symlink /home/app/l (to /etc/shadow)');
+    expect(() => plan({ path: '/home/app/l/x', mode: '0644' }, { exists: false, unsafe: '/home/app/l is a symlink owned by uid 1000' })).toThrow(/fleet does not go through/);
+    const followed = changes(plan({ path: '/etc/app.conf', mode: '0600', follow: true }, { ...dir, type: 'file', mode: '0644', link: '/srv/app.conf' }))[0]!;
+    expect(followed.summary).toBe('/srv/app.conf (through the symlink /etc/app.conf): mode 0644 -> 0600');
+    expect(followed.steps[0]!.request).toMatchObject({ op: 'A', path: '/srv/app.conf', mode: '0600' });
+  });
   it('summarizes each attribute change', () => {
     expect(changes(plan({ path: '/d', state: 'directory', mode: '0700', owner: 'app', group: 'app' }, dir))[0]!.summary).toBe('/d: mode 0755 -> 0700, owner root -> app, group root -> app');
   });

@@ -16,6 +16,15 @@ const file = (content: string): FileState => ({ exists: true, type: 'file', mode
 const plan = (raw: object, now: FileState) => lineinfileTask.plan(parseArgs(lineinfileTask.args, raw), { now });
 
 describe('lineinfile', () => {
+  it('refuses a symlink unless follow; following, edits the real file and says so', () => {
+    const link: FileState = { exists: true, type: 'symlink', mode: '0777', owner: 'app', group: 'app', size: 9, link: '/etc/shadow' };
+    expect(() => plan({ path: '/home/app/f', line: 'x' }, link)).toThrow('/home/app/f is a symlink to /etc/shadow: fleet does not write through a link unless the task says follow: true');
+    expect(() => plan({ path: '/home/app/f', line: 'x' }, { exists: false, unsafe: '/home/app is a symlink owned by uid 1000' })).toThrow('/home/app/f: fleet does not go through /home/app is a symlink owned by uid 1000');
+    const followed = changes(plan({ path: '/etc/app.conf', line: 'x', follow: true }, { ...file('a\n'), link: '/srv/app.conf' } as FileState))[0]!;
+    expect(followed.summary).toBe('update /srv/app.conf (through the symlink /etc/app.conf)');
+    expect(followed.diff?.path).toBe('/srv/app.conf');
+    expect(followed.invalidates).toEqual(['file+follow:/etc/app.conf', 'file:/srv/app.conf']);
+  });
   it('checks its arguments before any connection', () => {
     const parse = (raw: object) => parseArgs(lineinfileTask.args, raw);
     expect(() => parse({ path: '/f' })).toThrow(/argument 'line' is required with state 'present'/);

@@ -8,9 +8,12 @@ export interface Attrs {
   group?: string;
 }
 
-/** Summaries and steps to bring a path's attributes to `want` (empty when right). */
+/** Summaries and steps to bring a path's attributes to `want` (empty when right). `now` is of
+ *  `path` itself: a symlink's owner and mode are never changed through it (a link's mode is not
+ *  its own, and its owner is rarely what anyone means). */
 export function attrChanges(path: string, now: FileState, want: Attrs): { summary: string[]; steps: Script[] } {
   const summary: string[] = [];
+  if (!now.exists && now.unsafe) throw new Error(`${path}: fleet does not go through ${now.unsafe}, who could point it anywhere (only root's and the become user's links are followed)`);
   const change: Attrs = {};
   const cur = now.exists ? now : undefined;
   if (want.mode && cur?.mode !== want.mode) {
@@ -25,6 +28,7 @@ export function attrChanges(path: string, now: FileState, want: Attrs): { summar
     summary.push(`group ${cur?.group ?? '(new)'} -> ${want.group}`);
     change.group = want.group;
   }
+  if (summary.length && now.exists && now.type === 'symlink') throw new Error(`${path} is a symlink${now.link ? ` to ${now.link}` : ''}: fleet does not change the owner or mode of what a link points to unless the task says follow: true`);
   return { summary, steps: summary.length ? [setAttrs(path, change)] : [] };
 }
 
