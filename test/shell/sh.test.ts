@@ -15,7 +15,8 @@ describe('quote', () => {
       fc.property(fc.string({ unit: 'binary', maxLength: 64 }).filter((s) => !s.includes('\0')), (v) => echoBack(v) === v),
       { numRuns: 200 },
     );
-  });
+    // 200 shells: seconds on a loaded machine (a correctness property, not a timing one)
+  }, 60_000);
 
   it('rejects NUL with a clear error', () => {
     expect(() => quote('a\0b')).toThrow(NulInShellValueError);
