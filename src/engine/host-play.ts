@@ -310,11 +310,15 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
         if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined, ...(plan.checks ? { checks: plan.checks } : {}) }));
         else {
           window.push({ prep, changes: plan, provisional: usesStale && mode === 'check' });
+          // a later change of the same plan that predicts a key settles what an earlier change of
+          // that plan left unknown: it writes the value it predicts, computed on fresh facts
+          const staleBefore = new Set(stale);
           for (const c of plan) {
             for (const k of c.invalidates) {
-              if (c.predicts && k in c.predicts && !stale.has(k)) {
+              if (c.predicts && k in c.predicts && !staleBefore.has(k)) {
                 cache.set(k, c.predicts[k]);
                 predicted.add(k);
+                stale.delete(k);
               } else stale.add(k);
             }
           }

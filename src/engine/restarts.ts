@@ -47,7 +47,8 @@ export class RestartQueue {
   /** The engine's restart tasks, to run after the play's tasks and handlers. */
   tasks(vars: Vars, task: AnyTask = restartTask): PreparedTask[] {
     return this.merged(vars).map((args) => ({
-      call: { name: `${args.how} ${args.service}`, type: task.type, args: {}, notify: [], tags: [], ignoreErrors: false },
+      // not a handler's usual name ('restart docker'): the one the engine runs for them all
+      call: { name: `${args.how} ${args.service} (once)`, type: task.type, args: {}, notify: [], tags: [], ignoreErrors: false },
       task,
       args,
       facts: task.facts(args),

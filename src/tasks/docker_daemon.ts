@@ -6,7 +6,6 @@ import { defineTask, type FactValues, type Plan, type RestartRequest } from '../
 import { bool, doc, int, object, optional, SchemaError, string, withDefault } from '../schema/schema.js';
 import { dockerDaemonFact, type DockerDaemonState } from '../facts/docker_daemon.js';
 import { fileFact } from '../facts/file.js';
-import { serviceFact } from '../facts/service.js';
 import { currentText, planContent } from './lib/content.js';
 import { deepEqual, deepMerge, isObj, keyChanges, parseJsonFile, removePaths, type JsonObject } from './lib/json-merge.js';
 
@@ -43,7 +42,8 @@ const args = object({
 });
 type Args = ReturnType<typeof args.parse>;
 
-const facts = () => ({ daemon: fileFact(DAEMON), dockerd: dockerDaemonFact(), svc: serviceFact('docker') });
+// how dockerd is restarted (systemd or not) is the engine's business (tasks/lib/service-restart.ts)
+const facts = () => ({ daemon: fileFact(DAEMON), dockerd: dockerDaemonFact() });
 type Now = FactValues<ReturnType<typeof facts>>;
 
 /** The keys to set and remove, as the arguments ask. */

@@ -117,7 +117,7 @@ describe('restarts coalesced by the engine', () => {
     const svc = `${dir}/svc`;
     const text = book(svc, `${dir}/log`);
     const check = await play(text, 'check');
-    expect(check.list).toEqual(['a:would-change', 'unrelated:would-change', 'b:would-change', 'c:would-change', 'restart svc:would-change', 'after handler:would-change', `restart ${svc}:would-change`]);
+    expect(check.list).toEqual(['a:would-change', 'unrelated:would-change', 'b:would-change', 'c:would-change', 'restart svc:would-change', 'after handler:would-change', `restart ${svc} (once):would-change`]);
     const restart = check.results.at(-1)!;
     expect(restart).toMatchObject({ type: 'restart', handler: true });
     expect(restart.changes).toEqual([{ summary: `restart ${svc} once for a; b; c; h (asked by a, b, c, restart svc)`, impact: [{ kind: 'restart', service: svc, summary: `${svc} restarts` }] }]);
@@ -174,7 +174,7 @@ describe('restarts coalesced by the engine', () => {
 `;
     const apply = await play(text, 'apply');
     expect(apply.failed).toBe(false);
-    expect(apply.list).toEqual(['a:changed', 'copy:changed', 'b:changed', `restart ${svc}:changed`]);
+    expect(apply.list).toEqual(['a:changed', 'copy:changed', 'b:changed', `restart ${svc} (once):changed`]);
     expect(readFileSync(`${svc}.log`, 'utf8')).toBe(`restart ${svc}\n`);
     expect(readFileSync(`${svc}.running`, 'utf8')).toBe('a\nb\n');
   });
@@ -193,7 +193,7 @@ describe('restarts coalesced by the engine', () => {
 `;
     const apply = await play(text, 'apply');
     expect(apply.failed).toBe(true);
-    expect(apply.list).toEqual(['a:changed', 'copy:changed', 'broken:failed', `restart ${svc}:skipped`, `restart ${dir}/other:skipped`]);
+    expect(apply.list).toEqual(['a:changed', 'copy:changed', 'broken:failed', `restart ${svc} (once):skipped`, `restart ${dir}/other (once):skipped`]);
     expect(apply.results[0]!.reason).toMatch(/^applied, not verified: the play stopped before the restart/);
     expect(existsSync(`${svc}.log`)).toBe(false);
   });

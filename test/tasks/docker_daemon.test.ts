@@ -7,12 +7,10 @@ import { isOk, type Change, type Plan } from '../../src/types.js';
 import { dockerDaemonTask, wanted } from '../../src/tasks/docker_daemon.js';
 import { parseDockerDaemon, type DockerDaemonState } from '../../src/facts/docker_daemon.js';
 import type { FileState } from '../../src/facts/file.js';
-import type { ServiceState } from '../../src/facts/service.js';
 
 const file = (content?: string): FileState => (content === undefined ? { exists: false } : { exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', size: content.length, content });
-const svc = (o: Partial<ServiceState> = {}): ServiceState => ({ manager: 'systemd', exists: true, active: true, enabled: true, ...o });
 const daemon = (o: Partial<DockerDaemonState> = {}): DockerDaemonState => ({ installed: true, canValidate: false, args: ['-H', 'fd://'], running: true, liveRestore: false, loggingDriver: 'json-file', securityOptions: ['name=seccomp,profile=default'], containersRunning: 0, pid: 100, ...o });
-const facts = (o: object = {}) => ({ daemon: file('{\n  "cgroup-parent": "x"\n}\n'), dockerd: daemon(), svc: svc(), ...o });
+const facts = (o: object = {}) => ({ daemon: file('{\n  "cgroup-parent": "x"\n}\n'), dockerd: daemon(), ...o });
 const args = (a: object = {}) => parseArgs(dockerDaemonTask.args, a);
 const plan = (a: object = {}, f: object = facts()) => dockerDaemonTask.plan(args(a), f as never);
 const summaries = (p: Plan) => (isOk(p) ? [`ok: ${p.ok}`] : p.map((c) => c.summary));
