@@ -72,7 +72,24 @@ const fakeRestart = defineTask({
   verify: () => undefined,
 });
 
-const registry = new TaskRegistry([confTask, logTask, readConfTask]);
+/** Two changes: the first says it may move SVC.conf (it does not), the second writes it and says
+ *  what it holds — as dns_cache's changes each invalidate every fact the task reads. */
+const twoStepTask = defineTask({
+  type: 'two_step',
+  description: 'test: a plan whose later change predicts what an earlier one invalidates',
+  args: object({ svc: string(), line: string() }),
+  facts: (a) => ({ conf: readFile(`${a.svc}.conf`) }),
+  plan(a, now) {
+    if (now.conf === `${a.line}\n`) return { ok: 'written' };
+    const key = `test-file:${a.svc}.conf`;
+    return [
+      { summary: 'touch nothing', steps: [sh`true`], invalidates: [key] },
+      { summary: `write ${a.line}`, steps: [atomicWrite(`${a.svc}.conf`, `${a.line}\n`)], invalidates: [key], predicts: { [key]: `${a.line}\n` } },
+    ];
+  },
+});
+
+const registry = new TaskRegistry([confTask, logTask, readConfTask, twoStepTask]);
 
 async function play(text: string, mode: Mode, vars: Record<string, unknown> = {}) {
   const pb = parsePlaybook(text, join(tmpdir(), 'restarts.yaml'), registry);
@@ -196,5 +213,26 @@ describe('restarts coalesced by the engine', () => {
     expect(apply.list).toEqual(['a:changed', 'copy:changed', 'broken:failed', `restart ${svc} (once):skipped`, `restart ${dir}/other (once):skipped`]);
     expect(apply.results[0]!.reason).toMatch(/^applied, not verified: the play stopped before the restart/);
     expect(existsSync(`${svc}.log`)).toBe(false);
+  });
+
+  it('a later change of a plan that predicts a key settles it: the next task plans on it exactly, in one window', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-restarts-'));
+    const svc = `${dir}/svc`;
+    const text = `- hosts: all
+  tasks:
+    - name: first
+      two_step: { svc: ${svc}, line: a }
+    - name: copy
+      read_conf: { svc: ${svc}, to: ${dir}/copy }
+`;
+    const check = await play(text, 'check');
+    expect(check.results.map((r) => [r.task, r.status, r.provisional ?? false, r.changes.map((c) => c.summary)])).toEqual([
+      ['first', 'would-change', false, ['touch nothing', 'write a']],
+      ['copy', 'would-change', false, [`copy ${svc}.conf`]],
+    ]);
+    const apply = await play(text, 'apply');
+    expect(apply.list).toEqual(['first:changed', 'copy:changed']);
+    expect(apply.execs).toBe(3); // gather, one apply, verify: no second window
+    expect(readFileSync(`${dir}/copy`, 'utf8')).toBe('a\n');
   });
 });
