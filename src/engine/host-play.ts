@@ -1,5 +1,7 @@
 // One play on one host: gather -> plan (pure) -> apply -> verify, in as few windows as the facts
-// allow. A window closes only when a task needs a fact that a pending change makes stale.
+// allow. A window closes only when a task needs a fact that a pending change makes stale. The
+// restarts changes ask for run last, once per service (engine/restarts.ts), and the asking tasks
+// are verified after them.
 import { createHash } from 'node:crypto';
 import { isOk, type AnyTask, type Change, type Fact, type FactMap, type Plan, type Vars } from '../types.js';
 import { hostFacts, type HostFacts } from '../facts/host.js';
@@ -327,8 +329,8 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
         }
       }
     } catch (e) {
-      // a restart refused in check mode is refused for real: its facts (running containers,
-      // live-restore) are read fresh or predicted, never a guess
+      // a restart refused in check mode is shown as refused, even on facts an earlier change would
+      // alter: the dry run is what keeps a rollout from stopping containers
       if (usesStale && mode === 'check' && !isRestart) {
         // the facts this plan needs will only exist once earlier changes are made: say so, honestly
         const summary = `depends on an earlier change: ${(e as Error).message}`;
