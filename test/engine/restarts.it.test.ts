@@ -79,6 +79,29 @@ describe('restarts on lab hosts', () => {
     expect(await starts(x)).toBe(before + 1);
   });
 
+  it('a restart that would stop containers (live-restore off) is refused in the dry run; allow_container_stop lets it, saying which stop', async () => {
+    const x = h('x');
+    const pb = fixture('live-restore-off.yaml');
+    expect(await out(x, "docker inspect -f '{{.State.Running}}' keep")).toBe('true');
+    const before = await starts(x);
+    const daemonBefore = await out(x, 'cat /etc/docker/daemon.json');
+    const refused = await run(pb, lab.inventoryPath, ['--yes', '--limit', 'x']);
+    expect(refused.code, refused.out).toBe(2);
+    expect(task(refused.hosts, 'x', 'restart docker (once)')).toMatchObject({ status: 'failed', reason: "refused: restarting docker for daemon.json live-restore, log-opts (asked by 'daemon') would stop 1 running container (keep): live-restore is off in daemon.json; turn live-restore on (docker_daemon live_restore: true) or set allow_container_stop: true to accept it" });
+    // the dry run refused: nothing was applied
+    expect(await out(x, 'cat /etc/docker/daemon.json')).toBe(daemonBefore);
+    expect(await starts(x)).toBe(before);
+
+    const opt = ['--limit', 'x', '-e', 'allow_container_stop=true'];
+    const check = await run(pb, lab.inventoryPath, ['--check', ...opt]);
+    expect(check.code, check.out).toBe(0);
+    expect(impactOf(task(check.hosts, 'x', 'restart docker (once)'))[1]).toEqual({ kind: 'containers', summary: '1 running container stops and stays stopped until started: keep', containers: ['keep'], duration: 'until started again' });
+    const apply = await run(pb, lab.inventoryPath, ['--yes', ...opt]);
+    expect(apply.code, apply.out).toBe(0);
+    expect(await starts(x)).toBe(before + 1);
+    expect(await out(x, "docker info --format '{{.LiveRestoreEnabled}}'; docker inspect -f '{{.State.Running}}' keep")).toBe('false\nfalse');
+  });
+
   it('a storage-driver switch with a running container: refused without the opt-in; with it the plan names the container, then one restart', async () => {
     const v = h('v');
     const pb = fixture('storage-switch.yaml');

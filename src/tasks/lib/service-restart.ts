@@ -103,9 +103,12 @@ function planDocker(a: RestartArgs, now: DockerNow): Plan {
     const gone = containers.filter((c) => !comesBack(c)).map((c) => c.name);
     const names = containers.map((c) => c.name);
     const n = names.length === 1 ? '1 running container stops' : `${names.length} running containers stop`;
+    const stay = names.length === 1 ? 'stays' : 'stay';
     const summaryC = a.stopsContainers
-      ? `${n} and ${names.length === 1 ? 'stays' : 'stay'} stopped (hidden under the old storage driver): ${names.join(', ')}`
-      : `${n}: ${names.join(', ')}${back.length ? `; back after the restart (restart policy): ${back.join(', ')}` : ''}${gone.length ? `; stay stopped until started: ${gone.join(', ')}` : ''}`;
+      ? `${n} and ${stay} stopped (hidden under the old storage driver): ${names.join(', ')}`
+      : !back.length
+        ? `${n} and ${stay} stopped until started: ${names.join(', ')}`
+        : `${n}: ${names.join(', ')}; back after the restart (restart policy): ${back.join(', ')}${gone.length ? `; stay stopped until started: ${gone.join(', ')}` : ''}`;
     impact.push({ kind: 'containers', summary: summaryC, containers: names, duration: a.stopsContainers || !back.length ? 'until started again' : gone.length ? `~20 s for ${back.join(', ')}; the others until started` : '~20 s' });
   }
   const change: Change = { summary, steps, invalidates: DOCKER_KEYS, ...(impact.length ? { impact } : {}) };

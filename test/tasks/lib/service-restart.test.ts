@@ -52,6 +52,8 @@ describe('restart docker', () => {
       { kind: 'containers', summary: '2 running containers stop: web, batch; back after the restart (restart policy): web; stay stopped until started: batch', containers: ['web', 'batch'], duration: '~20 s for web; the others until started' },
     ]);
     expect(text(c)).not.toContain('for c in'); // nothing promised to survive
+    const noPolicy = one(plan(args({ allowContainerStop: true }), { ...off, running: [running[1]!] }));
+    expect(noPolicy.impact![1]).toEqual({ kind: 'containers', summary: '1 running container stops and stays stopped until started: batch', containers: ['batch'], duration: 'until started again' });
     // nothing runs: nothing to refuse, nothing stops
     expect(one(plan(args(), { ...off, running: [] })).impact).toHaveLength(1);
   });
