@@ -9,7 +9,7 @@ export { builtinRegistry } from './tasks/builtin.js';
 export { TaskRegistry } from './tasks/registry.js';
 export * from './tasks/builtin-tasks.js';
 export { defineTask, isOk } from './types.js';
-export type { Task, Fact, Change, Plan, FactValues, FileDiff, TaskCall, Vars, SourceLoc, CheckResult, Severity, Impact } from './types.js';
+export type { Task, Fact, Change, Plan, FactValues, FileDiff, TaskCall, Vars, SourceLoc, CheckResult, Severity, Impact, RestartRequest } from './types.js';
 export { auditReport, type AuditReport, type AuditHost, type AuditCheck } from './audit/model.js';
 export { sh, raw, quote, join, atomicWrite, Script } from './shell/sh.js';
 export * as schema from './schema/schema.js';

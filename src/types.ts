@@ -58,6 +58,25 @@ export interface Change {
   /** what the change interrupts, computed from facts (shown in the plan, the confirmation
    *  summary, the JSON report and saved plans); absent = interrupts nothing */
   impact?: Impact[];
+  /** services this change needs restarted or reloaded to take effect: not done by its steps but
+   *  once per host, after every task and handler of the play (engine/restarts.ts), so several
+   *  requests share one restart; the change is verified after it */
+  restarts?: RestartRequest[];
+}
+
+/** A deferred restart or reload of a service, asked for by a change. */
+export interface RestartRequest {
+  /** the service: 'docker', 'containerd' */
+  service: string;
+  how: 'restart' | 'reload';
+  /** what needs it, for the restart's summary: 'daemon.json dns' */
+  why: string;
+  /** the restart stops every running container whatever live-restore says (a storage-driver switch) */
+  stopsContainers?: boolean;
+  /** the operator allowed this change to stop running containers (a task argument) */
+  allowContainerStop?: boolean;
+  /** steps run once the service answers again (load saved images) */
+  after?: Script[];
 }
 
 /** One thing a change interrupts on its host. */

@@ -1,7 +1,9 @@
 // One play on one host: gather -> plan (pure) -> apply -> verify, in as few windows as the facts
-// allow. A window closes only when a task needs a fact that a pending change makes stale.
+// allow. A window closes only when a task needs a fact that a pending change makes stale. The
+// restarts changes ask for run last, once per service (engine/restarts.ts), and the asking tasks
+// are verified after them.
 import { createHash } from 'node:crypto';
-import { isOk, type Change, type Fact, type FactMap, type Plan, type Vars } from '../types.js';
+import { isOk, type AnyTask, type Change, type Fact, type FactMap, type Plan, type Vars } from '../types.js';
 import { hostFacts, type HostFacts } from '../facts/host.js';
 import { evalWhen } from '../playbook/expr.js';
 import { applyScript, gatherScript, parseFramed } from './frame.js';
@@ -10,6 +12,8 @@ import type { PreparedTask } from './prepare.js';
 import { redactDeep } from '../secrets/registry.js';
 import type { Mode, TaskResult } from './results.js';
 import { TransportError } from '../transport/transport.js';
+import { RestartQueue } from './restarts.js';
+import { restartTask } from '../tasks/lib/service-restart.js';
 
 export interface HostPlayInput {
   remote: Remote;
@@ -27,6 +31,9 @@ export interface HostPlayInput {
   keep?: boolean;
   /** apply: what the dry run kept; its plans stand while the first gather reads the same bytes */
   memo?: PlanMemo;
+  /** plans the one restart per service the changes asked for (default: tasks/lib/service-restart.ts);
+   *  engine tests give one that acts on a local shell */
+  restartTask?: AnyTask;
   onPhase(phase: 'gather' | 'apply' | 'verify'): void;
   onResult(r: TaskResult): void;
 }
@@ -94,6 +101,11 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
   let flushed = false;
   let failed = false;
   const callOf = new Map<TaskResult, PreparedTask['call']>();
+  /** the restarts the planned changes asked for: run once each, after the tasks and handlers */
+  const restarts = new RestartQueue();
+  const restarter = input.restartTask ?? restartTask;
+  /** applied tasks whose changes take effect only with a restart still to come: verified after it */
+  const awaiting: { p: Planned; res: TaskResult }[] = [];
   const emit = (r: TaskResult) => {
     results.push(r);
     input.onResult(r);
@@ -178,19 +190,48 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
         outcome.set(p, base(p.prep, { status: 'changed', changes: p.changes.map(record), output }));
       }
     }
-    // verify: one gather re-probes every stale fact, for the applied tasks and for the tasks to come
-    const restale = [...applied.flatMap((p) => factsOf(p.prep)), ...remaining.flatMap(factsOf)].filter((f) => stale.has(f.key) || predicted.has(f.key));
+    // a change that needs a restart still to come is verified once the restart ran
+    const restartHere = planned.some((p) => p.prep.task === restarter && outcome.get(p)!.status !== 'skipped');
+    const later = restartHere ? [] : applied.filter((p) => p.changes.some((c) => c.restarts?.length));
+    for (const p of later) awaiting.push({ p, res: outcome.get(p)! });
+    const waited = restartHere ? awaiting.splice(0) : [];
+    for (const w of waited) outcome.set(w.p, w.res);
+    const verifyNow = [...applied.filter((p) => !later.includes(p)), ...waited.map((w) => w.p)];
+    // verify: one gather re-probes every stale fact, for the applied tasks and for the tasks to come;
+    // after a restart, every fact of the tasks that waited for it
+    const forced = new Set(waited.flatMap((w) => factsOf(w.p.prep)).map((f) => f.key));
+    const restale = [...verifyNow.flatMap((p) => factsOf(p.prep)), ...remaining.flatMap(factsOf)].filter((f) => stale.has(f.key) || predicted.has(f.key) || forced.has(f.key));
     input.onPhase('verify');
     await gather(restale);
-    for (const p of applied) {
+    for (const p of verifyNow) {
       const res = outcome.get(p)!;
       const msg = verifyOne(p.prep);
       if (msg) Object.assign(res, { status: 'failed', reason: `did not converge: ${msg}` });
     }
-    for (const p of planned) {
+    for (const p of [...planned.filter((x) => !later.includes(x)), ...waited.map((w) => w.p)]) {
       const res = outcome.get(p)!;
       emit(res);
       if (res.status === 'failed' && !res.ignored) failed = true;
+    }
+  }
+
+  /** The end of the play: tasks still waiting for a restart that made no change (nothing to restart
+   *  there) are verified now; after a failure, the restart did not run and they say so. */
+  async function settleAwaiting(): Promise<void> {
+    const left = awaiting.splice(0);
+    if (!left.length) return;
+    if (failed) {
+      for (const w of left) emit(Object.assign(w.res, { reason: 'applied, not verified: the play stopped before the restart this change needs (the service takes it when it restarts)' }));
+      return;
+    }
+    input.onPhase('verify');
+    const keys = new Set(left.flatMap((w) => factsOf(w.p.prep)).map((f) => f.key));
+    await gather(left.flatMap((w) => factsOf(w.p.prep)).filter((f) => keys.delete(f.key)));
+    for (const w of left) {
+      const msg = verifyOne(w.p.prep);
+      if (msg) Object.assign(w.res, { status: 'failed', reason: `did not converge: ${msg}` });
+      emit(w.res);
+      if (w.res.status === 'failed' && !w.res.ignored) failed = true;
     }
   }
 
@@ -228,15 +269,27 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
   const notified = new Set<string>();
   const queue: PreparedTask[] = [...input.tasks];
   let handlersQueued = false;
+  let restartsQueued = false;
   for (let i = 0; !failed; i++) {
-    if (i === queue.length) {
-      if (handlersQueued) break;
+    if (i === queue.length && !handlersQueued) {
       handlersQueued = true;
       // handlers run after every task, in definition order, only where a change notified them
       queue.push(...input.handlers.filter((h) => [h.call.name, ...h.call.notify].some((n) => notified.has(n))));
-      if (i === queue.length) break;
     }
+    if (i === queue.length && !restartsQueued) {
+      restartsQueued = true;
+      // then each service that changes asked to restart, once (engine/restarts.ts)
+      for (const r of restarts.tasks(input.vars, restarter)) {
+        ids.set(r, `restart#${(r.args as { service: string }).service}`);
+        queue.push(r);
+      }
+    }
+    if (i === queue.length) break;
     const prep = queue[i]!;
+    const isRestart = prep.task === restarter;
+    // facts no task of the play declared (the restarts'): read now, before planning on them
+    const missing = factsOf(prep).filter((f) => !cache.has(f.key) && !stale.has(f.key));
+    if (missing.length) await gather(missing);
     const usesStale = factsOf(prep).some((f) => stale.has(f.key));
     staleSeen ||= usesStale;
     if (usesStale && mode === 'apply') await flush(queue.slice(i));
@@ -259,19 +312,26 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
         if (isOk(plan)) emit(base(prep, { status: 'ok', reason: plan.ok, provisional: (usesStale && mode === 'check') || undefined, ...(plan.checks ? { checks: plan.checks } : {}) }));
         else {
           window.push({ prep, changes: plan, provisional: usesStale && mode === 'check' });
+          // a later change of the same plan that predicts a key settles what an earlier change of
+          // that plan left unknown: it writes the value it predicts, computed on fresh facts
+          const staleBefore = new Set(stale);
           for (const c of plan) {
             for (const k of c.invalidates) {
-              if (c.predicts && k in c.predicts && !stale.has(k)) {
+              if (c.predicts && k in c.predicts && !staleBefore.has(k)) {
                 cache.set(k, c.predicts[k]);
                 predicted.add(k);
+                stale.delete(k);
               } else stale.add(k);
             }
           }
           if (!prep.handler) for (const n of prep.call.notify) notified.add(n);
+          for (const c of plan) restarts.add(c, prep.call.name);
         }
       }
     } catch (e) {
-      if (usesStale && mode === 'check') {
+      // a restart refused in check mode is shown as refused, even on facts an earlier change would
+      // alter: the dry run is what keeps a rollout from stopping containers
+      if (usesStale && mode === 'check' && !isRestart) {
         // the facts this plan needs will only exist once earlier changes are made: say so, honestly
         const summary = `depends on an earlier change: ${(e as Error).message}`;
         window.push({ prep, changes: [{ summary, steps: [], invalidates: [], unpredictable: true }], provisional: true });
@@ -285,6 +345,7 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
     }
   }
   if (!failed) await flush([]);
+  await settleAwaiting();
   // results arrive per window; report them in task order
   const order = new Map(queue.map((p, i) => [p.call, i]));
   const pos = (r: TaskResult) => order.get(callOf.get(r)!) ?? 0;

@@ -15,7 +15,18 @@ const object = (shape: Record<string, Check>): Check => (v, p) =>
     ? Object.entries(shape).map(([k, c]) => c((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k)).find(Boolean)
     : `${p || 'the plan'} must be a mapping`;
 
-const change = object({ summary: str, diff: optional(object({ path: str, before: str, after: str })), warnings: optional(list(str)) });
+const num: Check = (v, p) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `${p} must be a number`);
+// what a change interrupts (types.ts Impact): shown by `fleet show` and in the confirmation
+const impact = object({
+  kind: oneOf(['restart', 'containers', 'firewall', 'dns']),
+  summary: str,
+  service: optional(str),
+  containers: optional(list(str)),
+  ports: optional(list(object({ container: str, hostPort: num, proto: str, stillFrom: list(str) }))),
+  clients: optional(list(str)),
+  duration: optional(str),
+});
+const change = object({ summary: str, diff: optional(object({ path: str, before: str, after: str })), warnings: optional(list(str)), impact: optional(list(impact)) });
 const task = object({ task: str, type: optional(str), status: oneOf(['ok', 'changed', 'would-change', 'skipped', 'failed']), changes: list(change), reason: optional(str) });
 const host = object({
   host: str,

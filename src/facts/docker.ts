@@ -11,6 +11,8 @@ export interface DockerInfo {
   images: string[];
   /** names of all containers, running or not */
   containers: string[];
+  /** names of the running ones (a storage switch stops them) */
+  runningContainers: string[];
   /** total size of the images, bytes */
   imageBytes: number;
   rootDir: string;
@@ -36,10 +38,11 @@ if info=$(timeout 20 docker info --format '{{.ServerVersion}}|{{.Driver}}|{{.Doc
   echo "free=$(df --output=avail -B1 /var/lib 2>/dev/null | tail -n1 | tr -d ' ')"
   docker images --format 'image={{.Repository}}:{{.Tag}}' 2>/dev/null | grep -v '<none>'
   echo "imagebytes=$(docker image inspect --format '{{.Size}}' $(docker images -q 2>/dev/null) 2>/dev/null | awk '{s+=$1} END {print s+0}')"
-  docker ps -a --format 'container={{.Names}}' 2>/dev/null
+  docker ps -a --format 'container={{.Names}}|{{.State}}' 2>/dev/null
 fi
 true`),
-    fingerprint: (v) => ({ ...v, freeBytes: undefined }),
+    // which containers run changes without any change of configuration
+    fingerprint: (v) => ({ ...v, freeBytes: undefined, runningContainers: undefined }),
     parse(out) {
       const { get, all } = records(out);
       const [version = '', driver = '', rootDir = '', live = ''] = (get('info') ?? '').split('|');
@@ -52,7 +55,8 @@ true`),
         rootDir,
         liveRestore: live === 'true',
         images: all('image'),
-        containers: all('container'),
+        containers: all('container').map((c) => c.split('|')[0]!),
+        runningContainers: all('container').filter((c) => c.split('|')[1] === 'running').map((c) => c.split('|')[0]!),
         imageBytes: Number(get('imagebytes') ?? 0),
         backingFs: get('fs') ?? '',
         xfsFtype: ftype === undefined ? undefined : Number(ftype),

@@ -1,7 +1,7 @@
 // glibc's parallel A/AAAA lookups through conntrack lose replies and stall for 5 s; a local
 // dnsmasq cache for the host and its containers, single-request-reopen, and Docker pointed at it.
-// Restarts (dnsmasq, systemd-resolved, docker) are steps of the change that needs them, so one
-// task is the whole remediation; restart_docker: false leaves docker's restart to a handler.
+// Restarts of dnsmasq and systemd-resolved are steps of the change that needs them; docker's is
+// asked of the engine (one per host, after the play's tasks); restart_docker: false leaves it to a handler.
 // Real hosts differ (REMEDIATIONS.md 7): ufw dropping docker0 -> :53, systemd-resolved keeping its
 // own servers, a cache already in place (adopted as it is), a dnsmasq serving other machines
 // (refused unless serving_others says keep or replace). The apply ends with a lookup from docker0.
@@ -33,7 +33,7 @@ const args = object({
   upstreams: doc(optional(list(string())), "upstream servers, IP or IP#port (default: the resolver's current non-local nameservers, kept across runs)"),
   bind: doc(withDefault(oneOf(['dynamic', 'interfaces']), 'dynamic'), "'dynamic' (bind-dynamic) copes with docker0 appearing after dnsmasq starts; 'interfaces' binds once at start"),
   cache_size: doc(withDefault(int({ min: 0, max: 10000 }), 1000), 'dnsmasq cache-size (names kept)'),
-  restart_docker: doc(withDefault(bool(), true), 'restart docker when daemon.json changed (running containers stop unless live-restore is on); false: leave it to a handler'),
+  restart_docker: doc(withDefault(bool(), true), "restart docker when daemon.json changed (once, after the play's tasks; running containers stop unless live-restore is on, and the restart is refused then unless allow_container_stop is set); false: leave it to a handler"),
   verify_name: doc(optional(string()), 'a name that must resolve through the cache after the change (getent hosts, on the host and from docker0), e.g. your registry'),
   serving_others: doc(withDefault(oneOf(['refuse', 'keep', 'replace']), 'refuse'), "a dnsmasq already answering other machines (on addresses that are not loopback or docker0): 'refuse' stops with who would lose DNS; 'keep' keeps its listeners and adds the cache's; 'replace' narrows it to 127.0.0.1 and docker0 (those clients lose DNS, stated as the change's impact)"),
 }, (a, path) => {
@@ -109,9 +109,13 @@ function plan(a: Args, now: Now): Plan {
     const cur = text?.trim() ? parseJsonFile(DAEMON, text) : {};
     const d = jsonFileTask.plan(parseArgs(jsonFileTask.args, { path: DAEMON, set: { dns: [docker0], 'dns-opts': dnsOpts(isObj(cur) ? cur['dns-opts'] : undefined) } }), { now: now.daemon });
     if (!isOk(d)) {
-      changes.push(...d.map((c): Change => a.restart_docker
-        ? { ...c, summary: `docker: ${c.summary}, then restart docker`, steps: [...c.steps, restart('docker', now.dockerSvc)] }
-        : { ...c, summary: `docker: ${c.summary}`, warnings: ['restart_docker is false: containers use the cache only after docker restarts (notify a handler)'] }));
+      // docker's restart is the engine's: one per host after the play's tasks, shared with every
+      // other change that needs it, with live-restore made effective first where it is turned on
+      changes.push(...d.map((c): Change => a.restart_docker && now.dockerSvc.active
+        ? { ...c, summary: `docker: ${c.summary}; docker restarts once after the play's tasks`, restarts: [{ service: 'docker', how: 'restart', why: 'daemon.json dns, dns-opts' }] }
+        : a.restart_docker
+          ? { ...c, summary: `docker: ${c.summary} (docker is not running: it reads the file when it starts)` }
+          : { ...c, summary: `docker: ${c.summary}`, warnings: ['restart_docker is false: containers use the cache only after docker restarts (notify a handler)'] }));
     }
   }
   const where = `${ours.join(' and ')}${docker0 ? '; the host and docker use it' : '; the host uses it'}${now.ufw.enabled && docker0 ? '; ufw lets docker0 reach it' : ''}${viaResolved ? ` (systemd-resolved forwards ${warnings.length ? '' : 'only '}to it)` : ''}`;

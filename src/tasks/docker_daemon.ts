@@ -2,15 +2,12 @@
 // no-new-privileges, userns-remap. Merged keeping every other key, checked with
 // `dockerd --validate` where dockerd has it, then taken by a reload (SIGHUP) when every changed key
 // is one dockerd reloads, else by a restart. The plan says which and why; verify asks docker info.
-import { defineTask, type Change, type FactValues, type Plan } from '../types.js';
+import { defineTask, type FactValues, type Plan, type RestartRequest } from '../types.js';
 import { bool, doc, int, object, optional, SchemaError, string, withDefault } from '../schema/schema.js';
-import { sh, type Script } from '../shell/sh.js';
 import { dockerDaemonFact, type DockerDaemonState } from '../facts/docker_daemon.js';
 import { fileFact } from '../facts/file.js';
-import { serviceFact, type ServiceState } from '../facts/service.js';
 import { currentText, planContent } from './lib/content.js';
 import { deepEqual, deepMerge, isObj, keyChanges, parseJsonFile, removePaths, type JsonObject } from './lib/json-merge.js';
-import { restartDocker, restartStopsContainers, waitForDocker } from './lib/dockerd-restart.js';
 
 const DAEMON = '/etc/docker/daemon.json';
 
@@ -45,7 +42,8 @@ const args = object({
 });
 type Args = ReturnType<typeof args.parse>;
 
-const facts = () => ({ daemon: fileFact(DAEMON), dockerd: dockerDaemonFact(), svc: serviceFact('docker') });
+// how dockerd is restarted (systemd or not) is the engine's business (tasks/lib/service-restart.ts)
+const facts = () => ({ daemon: fileFact(DAEMON), dockerd: dockerDaemonFact() });
 type Now = FactValues<ReturnType<typeof facts>>;
 
 /** The keys to set and remove, as the arguments ask. */
@@ -73,35 +71,14 @@ function notTaken(conf: JsonObject, d: DockerDaemonState): string[] {
   return out;
 }
 
-const reloadStep = (svc: ServiceState): Script => (svc.manager === 'systemd' ? sh`systemctl reload docker` : sh`kill -HUP $(pidof dockerd)`);
-const waitAnswer = waitForDocker();
-const waitLive = (want: boolean) => sh`for i in $(seq 1 50); do [ "$(docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null)" = ${String(want)} ] && break; sleep 0.2; done
-[ "$(docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null)" = ${String(want)} ] || { echo "dockerd did not take live-restore=${String(want)} on reload (see its log)" >&2; exit 1; }`;
-
-/** How dockerd takes the changed keys: steps, and the words the plan shows. */
-function takeSteps(changed: string[], after: JsonObject, now: Now): { steps: Script[]; how: string; warnings: string[] } {
+/** How dockerd takes the changed keys: a reload (SIGHUP) when every one is reloadable, else a
+ *  restart, both asked of the engine, which runs one per host after the play's tasks (with
+ *  live-restore reloaded first where daemon.json turns it on, so running containers survive). */
+function take(changed: string[]): { request: RestartRequest; how: string } {
   const top = [...new Set(changed.map((k) => k.split('.')[0]!))];
   const cold = top.filter((k) => !RELOADABLE.has(k));
-  const liveAfter = after['live-restore'] === true;
-  if (!cold.length) {
-    const steps = [reloadStep(now.svc), waitAnswer];
-    if (top.includes('live-restore')) steps.push(waitLive(liveAfter));
-    return { steps, how: `reload docker (SIGHUP): ${top.join(', ')} ${top.length > 1 ? 'are' : 'is'} reloadable, running containers are untouched`, warnings: [] };
-  }
-  const warnings: string[] = [];
-  const steps: Script[] = [];
-  let how = `restart docker: ${cold.join(', ')} ${cold.length > 1 ? 'are' : 'is'} not reloadable`;
-  if (liveAfter && !now.dockerd.liveRestore) {
-    // the running daemon takes live-restore on SIGHUP first, so its containers survive the restart
-    steps.push(reloadStep(now.svc), waitAnswer, waitLive(true));
-    how += '; live-restore is reloaded first, so running containers survive the restart';
-  } else if (liveAfter) how += '; live-restore is on, so running containers survive it';
-  else {
-    const stops = restartStopsContainers(now.dockerd);
-    if (stops) warnings.push(stops);
-  }
-  steps.push(restartDocker(now.svc), waitAnswer);
-  return { steps, how, warnings };
+  if (!cold.length) return { request: { service: 'docker', how: 'reload', why: `daemon.json ${top.join(', ')}` }, how: `docker reloads (SIGHUP) after the play's tasks: ${top.join(', ')} ${top.length > 1 ? 'are' : 'is'} reloadable, running containers are untouched` };
+  return { request: { service: 'docker', how: 'restart', why: `daemon.json ${top.join(', ')}` }, how: `docker restarts once after the play's tasks: ${cold.join(', ')} ${cold.length > 1 ? 'are' : 'is'} not reloadable` };
 }
 
 function plan(a: Args, now: Now): Plan {
@@ -113,7 +90,6 @@ function plan(a: Args, now: Now): Plan {
   const after = removePaths(deepMerge(before, set), remove);
   const clash = Object.keys(FLAGS).filter((k) => Object.hasOwn(after, k) && flagged(k, now.dockerd));
   if (clash.length) throw new Error(`dockerd runs with ${clash.map((k) => FLAGS[k]).join(', ')} on its command line and ${DAEMON} would set ${clash.join(', ')} too: dockerd refuses to start with a key given both ways; drop the flag from its unit (systemctl edit docker) first`);
-  const keys = Object.values(facts()).map((f) => f.key);
   const running = now.dockerd.running;
   const userns = typeof set['userns-remap'] === 'string' ? [`userns-remap: dockerd keeps images and containers under /var/lib/docker/<uid>.<gid>: the ones it has now are hidden until the key is removed`] : [];
 
@@ -128,24 +104,23 @@ function plan(a: Args, now: Now): Plan {
     const warnings = [...(changed.some((k) => k.startsWith('log-')) ? ['log options apply to containers created from now on; existing ones keep theirs until re-created'] : []), ...(changed.includes('userns-remap') ? userns : [])];
     if (!now.dockerd.canValidate) warnings.push('this dockerd has no --validate (Docker < 23): the file is checked as JSON only, dockerd reads it when it restarts');
     let summary = `${c.summary}: ${what}`;
-    const steps = [...c.steps];
+    const restarts: RestartRequest[] = [];
     if (running && a.restart_docker) {
-      const take = takeSteps(changed, after, now);
-      summary += `, then ${take.how}`;
-      steps.push(...take.steps);
-      warnings.push(...take.warnings);
+      const t = take(changed);
+      summary += `; ${t.how}`;
+      restarts.push(t.request);
     } else if (running) warnings.push('restart_docker is false: dockerd takes the change only when reloaded or restarted (notify a handler)');
     else summary += ' (dockerd is not running: it reads the file when it starts)';
-    const change: Change = { ...c, summary, steps, invalidates: keys, ...(warnings.length ? { warnings } : {}) };
-    delete change.predicts; // the daemon's state changes too: re-gather everything
-    return [change];
+    // the file is all this change touches; the daemon's state moves with the restart, after which
+    // the engine re-reads every fact of this task to verify it
+    return [{ ...c, summary, ...(warnings.length ? { warnings } : {}), ...(restarts.length ? { restarts } : {}) }];
   }
   // the file is right: does the running daemon run with it?
   if (running && a.restart_docker) {
     const stale = notTaken(after, now.dockerd);
     if (stale.length) {
-      const take = takeSteps(stale, after, now);
-      return [{ summary: `dockerd does not run with ${DAEMON} yet (${stale.join(', ')} differ in docker info): ${take.how}`, steps: take.steps, invalidates: keys, ...(take.warnings.length ? { warnings: take.warnings } : {}) }];
+      const t = take(stale);
+      return [{ summary: `dockerd does not run with ${DAEMON} yet (${stale.join(', ')} differ in docker info): ${t.how}`, steps: [], invalidates: [], restarts: [t.request] }];
     }
   }
   const parts = [`live-restore ${after['live-restore'] ? 'on' : 'off'}`];

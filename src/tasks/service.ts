@@ -8,10 +8,15 @@ const NAME = /^[A-Za-z0-9:_.@\\][A-Za-z0-9:_.@\\-]*$/;
 
 type Verb = 'start' | 'stop' | 'restart' | 'reload';
 
+/** Services whose restart interrupts containers: restarted or reloaded once per host, after the
+ *  play's tasks and handlers, together with every other change that needs it (engine/restarts.ts). */
+const DEFERRED = new Set(['docker', 'containerd']);
+const unit = (name: string) => name.replace(/\.service$/, '');
+
 export const serviceTask = defineTask({
   type: 'service',
   description:
-    'A service started, stopped, restarted or reloaded, and enabled or not at boot. Uses systemd (systemctl) when /run/systemd/system exists; otherwise falls back to `service NAME start|stop|restart|reload|status` and `update-rc.d` (enable: `defaults` then `enable`; disable: `disable`), reading boot state from the /etc/rc?.d links. restarted and reloaded always act (use them in handlers); reloaded starts a stopped service.',
+    'A service started, stopped, restarted or reloaded, and enabled or not at boot. Uses systemd (systemctl) when /run/systemd/system exists; otherwise falls back to `service NAME start|stop|restart|reload|status` and `update-rc.d` (enable: `defaults` then `enable`; disable: `disable`), reading boot state from the /etc/rc?.d links. restarted and reloaded always act (use them in handlers); reloaded starts a stopped service. docker and containerd are restarted or reloaded once per host, after the play\'s tasks and handlers, together with every other change that needs it (live-restore made effective first; a restart that would stop running containers is refused unless allow_container_stop is set).',
   args: object(
     {
       name: doc(string(), 'service: systemd unit (docker, ssh.service) or init.d script name'),
@@ -28,11 +33,20 @@ export const serviceTask = defineTask({
     refuse(a.name, a.state, a.enabled, svc);
     const key = `service:${a.name}`;
     const changes: Change[] = [];
-    const act = (summary: string, verb: Verb) => changes.push({ summary, steps: [run(svc, a.name, verb)], invalidates: [key] });
+    const act = (summary: string, verb: Verb) => changes.push({ summary, steps: [run(svc, a.name, verb)], invalidates: [key], ...(verb === 'restart' ? { impact: [{ kind: 'restart' as const, service: a.name, summary: `${a.name} restarts` }] } : {}) });
+    // the engine's restart says what it interrupts (containers, the docker API), once
+    const defer = (how: 'restart' | 'reload') => changes.push({ summary: `${how} ${a.name}: once per host, after the play's tasks and handlers`, steps: [], invalidates: [], restarts: [{ service: unit(a.name), how, why: `service ${how}` }] });
+    const deferred = DEFERRED.has(unit(a.name));
     if (a.state === 'started' && !svc.active) act(`start ${a.name}`, 'start');
     if (a.state === 'stopped' && svc.active) act(`stop ${a.name}`, 'stop');
-    if (a.state === 'restarted') act(`restart ${a.name}`, 'restart');
-    if (a.state === 'reloaded' && svc.active) act(`reload ${a.name}`, 'reload');
+    if (a.state === 'restarted') {
+      if (deferred) defer('restart');
+      else act(`restart ${a.name}`, 'restart');
+    }
+    if (a.state === 'reloaded' && svc.active) {
+      if (deferred) defer('reload');
+      else act(`reload ${a.name}`, 'reload');
+    }
     if (a.state === 'reloaded' && !svc.active) act(`start ${a.name} (reload asked; it is not running)`, 'start');
     if (a.enabled !== undefined && svc.enabled !== a.enabled) {
       changes.push({ summary: `${a.enabled ? 'enable' : 'disable'} ${a.name} at boot`, steps: boot(svc, a.name, a.enabled), invalidates: [key] });

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../support/lab.js';
 import { changedTasks, run, task } from '../support/remediation.js';
+import { LOAD_BUSYBOX } from '../../src/lab/scenarios/shared.js';
 
 const HARDEN = new URL('../../playbooks/harden.yaml', import.meta.url).pathname;
 const HOTFIX = new URL('../../playbooks/lxc-runc-hotfix.yaml', import.meta.url).pathname;
@@ -13,6 +14,9 @@ describe('playbooks on a mixed lab', () => {
   const h = (n: string) => lab.hosts.find((x) => x.name === n)!;
   const out = async (host: LabHost, cmd: string) => (await host.exec(cmd)).stdout.trim();
   const args = ['--limit', 'all:!upstream', '-e', 'docker_user_interface=eth0'];
+  /** dockerd starts systemd has logged on a host */
+  const starts = async (host: LabHost) => Number(await out(host, "journalctl -u docker -o cat --no-pager | grep -c -e 'Started docker.service' -e 'Started Docker Application' || true"));
+  const dockerHosts = ['guest', 'lxchost', 'pve'];
 
   beforeAll(async () => {
     lab = await startLab({
@@ -31,6 +35,13 @@ describe('playbooks on a mixed lab', () => {
   });
 
   it('harden.yaml converges in one run and changes nothing the next', async () => {
+    // a container without a restart policy on a live-restore-off host: harden.yaml must not stop it
+    const lx = h('lxchost');
+    await lx.exec(LOAD_BUSYBOX);
+    expect((await lx.exec('docker run -d --name keep fleet-lab/busybox sleep 100000')).code).toBe(0);
+    expect(await out(lx, "docker info --format '{{.LiveRestoreEnabled}}'")).toBe('false');
+    const keptSince = await out(lx, "docker inspect -f '{{.State.StartedAt}}' keep");
+    const startsBefore = await Promise.all(dockerHosts.map((n) => starts(h(n))));
     const check = await run(HARDEN, lab.inventoryPath, ['--check', ...args]);
     expect(check.code, check.out).toBe(0);
     const predicted = changedTasks(check.hosts, ['would-change']);
@@ -43,9 +54,16 @@ describe('playbooks on a mixed lab', () => {
     expect(apply.code, apply.out).toBe(0);
     expect(changedTasks(apply.hosts, ['changed'])).toEqual(predicted);
 
+    // dockerd started at most once per host; the container never stopped
+    const startsAfter = await Promise.all(dockerHosts.map((n) => starts(h(n))));
+    startsAfter.forEach((n, i) => expect(n - startsBefore[i]!, dockerHosts[i]).toBeLessThanOrEqual(1));
+    expect(startsAfter[1]! - startsBefore[1]!).toBe(1); // lxchost: dns_cache and docker_daemon share one
+    expect(await out(lx, "docker inspect -f '{{.State.Running}} {{.State.StartedAt}}' keep")).toBe(`true ${keptSince}`);
+
     const again = await run(HARDEN, lab.inventoryPath, ['--yes', ...args]);
     expect(again.code, again.out).toBe(0);
     expect(again.out).toContain('nothing to change.');
+    expect(await Promise.all(dockerHosts.map((n) => starts(h(n))))).toEqual(startsAfter);
 
     // the hosts, read without fleet
     expect(await out(h('guest'), "docker info --format '{{.Driver}} {{.LiveRestoreEnabled}}'")).toBe('overlay2 true');

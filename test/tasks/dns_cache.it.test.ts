@@ -67,7 +67,7 @@ describe('dns_cache on lab hosts', () => {
     expect(t.changes.map((c) => c.summary)).toEqual([
       'dnsmasq: create /etc/dnsmasq.d/fleet-cache.conf, then restart dnsmasq',
       'point /etc/resolv.conf at 127.0.0.1 with single-request-reopen',
-      'docker: update /etc/docker/daemon.json: set dns, dns-opts, then restart docker',
+      "docker: update /etc/docker/daemon.json: set dns, dns-opts; docker restarts once after the play's tasks",
     ]);
     expect(t.changes[0]!.diff!.after).toBe(`# fleet dns_cache: a local DNS cache for this host and its containers (/etc/dnsmasq.d/fleet-cache.conf)\nlisten-address=127.0.0.1,${docker0}\nbind-dynamic\ncache-size=500\nno-resolv\nserver=${up}\n`);
     expect(t.changes[1]!.diff!.before.trim()).toBe(resolvBefore);

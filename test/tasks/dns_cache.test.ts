@@ -82,13 +82,15 @@ describe('plan', () => {
     expect(summaries(p)).toEqual([
       `dnsmasq: create ${CONF}, then restart dnsmasq`,
       'point /etc/resolv.conf at 127.0.0.1 with single-request-reopen',
-      'docker: update /etc/docker/daemon.json: set dns, dns-opts, then restart docker',
+      "docker: update /etc/docker/daemon.json: set dns, dns-opts; docker restarts once after the play's tasks",
     ]);
     expect(p[0]!.diff!.after).toBe(CONF_TEXT);
     expect(p[0]!.steps.map((s) => s.text).join('\n')).toMatch(/dnsmasq --test -C "\$fleet_tmp"[\s\S]*systemctl enable dnsmasq >\/dev\/null 2>&1; systemctl restart dnsmasq$/);
     expect(p[1]!.diff).toEqual({ path: '/etc/resolv.conf', before: 'search corp.example\nnameserver 10.0.0.2\nnameserver 127.0.0.53\n', after: RESOLV_TEXT });
     expect(p[2]!.diff!.after).toBe(DAEMON_TEXT);
-    expect(p[2]!.steps.at(-2)!.text).toBe('systemctl restart docker');
+    // docker's restart is the engine's, once per host after the play's tasks
+    expect(p[2]!.steps.map((s) => s.text).join('\n')).not.toContain('restart docker');
+    expect(p[2]!.restarts).toEqual([{ service: 'docker', how: 'restart', why: 'daemon.json dns, dns-opts' }]);
     // the last step of the task: a lookup from docker0, through its address
     expect(p[2]!.steps.at(-1)!.text).toContain('ip netns exec "$fleet_ns" getent ahostsv4 localhost');
     expect(p[2]!.steps.at(-1)!.text).toContain("printf 'nameserver %s\\noptions timeout:2 attempts:2\\n' 172.17.0.1");

@@ -1,6 +1,6 @@
 // docker_daemon on a real lab host (Docker 20.10, live-restore off, daemon.json with the lab's
-// cgroup-parent): --check shows the diff and says restart (log-opts are not reloadable) with
-// live-restore reloaded first; apply; read without fleet: daemon.json, docker info, a new dockerd
+// cgroup-parent): --check shows the diff and says restart (log-opts are not reloadable), and the
+// engine's one restart says live-restore is reloaded first; apply; read without fleet: daemon.json, docker info, a new dockerd
 // pid, and a container that kept running across the restart; a second apply changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../support/lab.js';
@@ -31,7 +31,8 @@ describe('docker_daemon on a lab host', () => {
     const check = await run(pb, lab.inventoryPath, ['--check', '--diff']);
     expect(check.code, check.out).toBe(0);
     const t = task(check.hosts, 'd', 'daemon');
-    expect(t.changes.map((c) => c.summary)).toEqual(['update /etc/docker/daemon.json: set live-restore, log-driver, log-opts, then restart docker: log-driver, log-opts are not reloadable; live-restore is reloaded first, so running containers survive the restart']);
+    expect(t.changes.map((c) => c.summary)).toEqual(["update /etc/docker/daemon.json: set live-restore, log-driver, log-opts; docker restarts once after the play's tasks: log-driver, log-opts are not reloadable"]);
+    expect(task(check.hosts, 'd', 'restart docker (once)').changes.map((c) => c.summary)).toEqual(["restart docker once for daemon.json live-restore, log-driver, log-opts (asked by 'daemon'); live-restore is reloaded first (SIGHUP), so running containers keep running"]);
     expect(t.changes[0]!.diff!.before.trim()).toBe(before);
     expect(await out(d, 'cat /etc/docker/daemon.json')).toBe(before); // check changed nothing
 
@@ -60,7 +61,8 @@ describe('docker_daemon on a lab host', () => {
     const d = lab.hosts[0]!;
     const pid = await out(d, 'pidof dockerd');
     const check = await run(fixture('docker-daemon-reload.yaml'), lab.inventoryPath, ['--check']);
-    expect(task(check.hosts, 'd', 'daemon').changes.map((c) => c.summary)).toEqual(['update /etc/docker/daemon.json: set live-restore, then reload docker (SIGHUP): live-restore is reloadable, running containers are untouched']);
+    expect(task(check.hosts, 'd', 'daemon').changes.map((c) => c.summary)).toEqual(["update /etc/docker/daemon.json: set live-restore; docker reloads (SIGHUP) after the play's tasks: live-restore is reloadable, running containers are untouched"]);
+    expect(task(check.hosts, 'd', 'reload docker (once)').changes.map((c) => c.summary)).toEqual(["reload docker (SIGHUP) once for daemon.json live-restore (asked by 'daemon'): running containers are untouched"]);
     const apply = await run(fixture('docker-daemon-reload.yaml'), lab.inventoryPath, ['--yes']);
     expect(apply.code, apply.out).toBe(0);
     expect(await out(d, "docker info --format '{{.LiveRestoreEnabled}}'")).toBe('false');

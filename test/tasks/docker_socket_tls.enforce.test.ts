@@ -78,7 +78,7 @@ describe('docker_socket_tls tcp: tls', () => {
       'update /etc/docker/daemon.json: set hosts, tlsverify, tlscacert, tlscert, tlskey',
       'update /etc/default/docker: remove -H tcp://0.0.0.0:2375 from DOCKER_OPTS',
       `create ${DROPIN}: ExecStart without -H fd://`,
-      'restart docker: listening sockets and TLS settings are not reloadable',
+      "restart docker (once, after the play's tasks): listening sockets and TLS settings are not reloadable",
     ]);
     // every other key kept, in its place
     expect(JSON.parse(cs[0]!.diff!.after)).toEqual(JSON_TLS);
@@ -86,12 +86,14 @@ describe('docker_socket_tls tcp: tls', () => {
     expect(cs[1]!.diff).toEqual({ path: '/etc/default/docker', before: TCP_OPTS, after: 'DOCKER_OPTS=""\n' });
     expect(cs[2]!.diff!.after).toBe(DROPIN_AFTER);
     expect(text(cs[2]!)).toMatch(/^mkdir -p \/etc\/systemd\/system\/docker.service.d\n[\s\S]*\nsystemctl daemon-reload$/);
-    expect(text(cs[3]!)).toMatch(/^systemctl restart docker \|\| \{ journalctl -u docker/);
-    expect(text(cs[3]!)).toContain("grep -q ':2376 '");
+    // the restart is the engine's (one per host, after the play's tasks); the port check follows it
+    expect(text(cs[3]!)).toBe('');
+    expect(cs[3]!.restarts).toMatchObject([{ service: 'docker', how: 'restart', why: 'listening sockets and TLS settings' }]);
+    expect(cs[3]!.restarts![0]!.after!.map(String).join('\n')).toContain("grep -q ':2376 '");
     expect(cs[0]!.warnings).toEqual(['clients of tcp://0.0.0.0:2375 lose access: they need a client certificate from the CA and --tlsverify']);
     // the daemon's state changes: nothing predicted, every fact re-read
     for (const c of cs) expect(c.predicts).toBeUndefined();
-    expect(cs[3]!.invalidates).toEqual(expect.arrayContaining(['file:/etc/docker/daemon.json', 'docker:daemon', `file:${DROPIN}`]));
+    expect(cs[0]!.invalidates).toEqual(expect.arrayContaining(['file:/etc/docker/daemon.json', 'docker:daemon', `file:${DROPIN}`]));
   });
 
   it('the state it leaves plans nothing, with the checks attached', () => {
@@ -106,7 +108,7 @@ describe('docker_socket_tls tcp: tls', () => {
 
   it('files right but dockerd not restarted since: a restart alone, saying why', () => {
     const cs = changes(TLS_ARGS, tlsHost({ args: ['-H', 'fd://', '-H', 'tcp://0.0.0.0:2375'], listeners: ['0.0.0.0:2375'] }));
-    expect(cs.map((c) => c.summary)).toEqual(['dockerd does not run with its configuration yet (it runs with -H fd://, -H tcp://0.0.0.0:2375; ss shows it on TCP 2375, not TCP 2376): restart docker']);
+    expect(cs.map((c) => c.summary)).toEqual(["dockerd does not run with its configuration yet (it runs with -H fd://, -H tcp://0.0.0.0:2375; ss shows it on TCP 2375, not TCP 2376): docker restarts once after the play's tasks"]);
   });
 
   it('restart_docker: false writes the files and leaves dockerd to a handler', () => {
@@ -163,21 +165,21 @@ describe('docker_socket_tls tcp: tls', () => {
   it('without systemd: DOCKER_OPTS only, service docker restart', () => {
     const now = tcpHost({ unit: '' });
     const cs = changes(TLS_ARGS, { ...now, socket: { ...now.socket, unit: undefined }, svc: { manager: 'sysv', exists: true, active: true } });
-    expect(cs.map((c) => c.summary.split(':')[0])).toEqual(['update /etc/docker/daemon.json', 'update /etc/default/docker', 'restart docker']);
-    expect(text(cs[2]!)).toMatch(/^service docker restart/);
+    expect(cs.map((c) => c.summary.split(':')[0])).toEqual(['update /etc/docker/daemon.json', 'update /etc/default/docker', "restart docker (once, after the play's tasks)"]);
+    expect(cs[2]!.restarts).toMatchObject([{ service: 'docker', how: 'restart' }]);
   });
 });
 
 describe('docker_socket_tls tcp: off', () => {
   it('from plain TCP in DOCKER_OPTS: DOCKER_OPTS without it, -H fd:// stays, a restart', () => {
     const cs = changes({ tcp: 'off' }, tcpHost());
-    expect(cs.map((c) => c.summary)).toEqual(['update /etc/default/docker: remove -H tcp://0.0.0.0:2375 from DOCKER_OPTS', 'restart docker: listening sockets and TLS settings are not reloadable']);
+    expect(cs.map((c) => c.summary)).toEqual(['update /etc/default/docker: remove -H tcp://0.0.0.0:2375 from DOCKER_OPTS', "restart docker (once, after the play's tasks): listening sockets and TLS settings are not reloadable"]);
     expect(cs[0]!.warnings).toEqual(['clients of tcp://0.0.0.0:2375 lose access']);
     expect(isOk(plan({ tcp: 'off' }, tcpHost({ defaults: 'DOCKER_OPTS=""\n', args: ['-H', 'fd://'], listeners: [] })))).toBe(true);
   });
   it('after tls: the TCP host leaves daemon.json, the unix socket and TLS keys stay; then nothing', () => {
     const cs = changes({ tcp: 'off' }, tlsHost());
-    expect(cs.map((c) => c.summary)).toEqual(['update /etc/docker/daemon.json: set hosts', 'restart docker: listening sockets and TLS settings are not reloadable']);
+    expect(cs.map((c) => c.summary)).toEqual(['update /etc/docker/daemon.json: set hosts', "restart docker (once, after the play's tasks): listening sockets and TLS settings are not reloadable"]);
     const after = JSON.parse(cs[0]!.diff!.after);
     expect(after).toEqual({ ...JSON_TLS, hosts: ['unix:///var/run/docker.sock'] });
     expect(plan({ tcp: 'off' }, tlsHost({ json: cs[0]!.diff!.after, listeners: [] }))).toMatchObject({ ok: 'dockerd has no TCP listener (unix socket only)' });

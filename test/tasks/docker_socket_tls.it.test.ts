@@ -59,7 +59,7 @@ describe('docker_socket_tls enforcing on a lab host', () => {
       'update /etc/docker/daemon.json: set hosts, tlsverify, tlscacert, tlscert, tlskey',
       'update /etc/default/docker: remove -H tcp://0.0.0.0:2375 from DOCKER_OPTS',
       `create ${DROPIN}: ExecStart without -H fd://`,
-      'restart docker: listening sockets and TLS settings are not reloadable',
+      "restart docker (once, after the play's tasks): listening sockets and TLS settings are not reloadable",
     ]);
     expect(planned.changes[0]!.warnings).toContain('clients of tcp://0.0.0.0:2375 lose access: they need a client certificate from the CA and --tlsverify');
     expect(await state()).toBe(before); // check changed nothing
@@ -102,11 +102,11 @@ describe('docker_socket_tls enforcing on a lab host', () => {
     const pb = fixture('docker-socket-off.yaml');
     const check = await run(pb, lab.inventoryPath, ['--check']);
     expect(check.code, check.out).toBe(0);
-    expect(task(check.hosts, 'd', 'socket').changes.map((c) => c.summary)).toEqual(['update /etc/docker/daemon.json: set hosts', 'restart docker: listening sockets and TLS settings are not reloadable']);
+    expect(task(check.hosts, 'd', 'socket').changes.map((c) => c.summary)).toEqual(['update /etc/docker/daemon.json: set hosts', "restart docker (once, after the play's tasks): listening sockets and TLS settings are not reloadable"]);
 
     const apply = await run(pb, lab.inventoryPath, ['--yes']);
     expect(apply.code, apply.out).toBe(0);
-    expect(changedTasks(apply.hosts, ['changed'])).toEqual(['d:socket']);
+    expect(changedTasks(apply.hosts, ['changed'])).toEqual(['d:restart docker (once)', 'd:socket']);
 
     // read without fleet
     expect(await out("ss -ltnpH | grep '\"dockerd\"' || true")).toBe('');

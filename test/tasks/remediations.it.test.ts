@@ -130,7 +130,7 @@ describe('remediations on lab hosts', () => {
     expect(task(refused.hosts, 'guest', 'storage').reason).toMatch(/dockerd on vfs has 1 images and 1 containers that switching to overlay2 would hide; set migrate: save-load/);
     const { check } = await converge('storage.yaml', 'guest', ['-e', 'migrate=save-load']);
     const c = task(check.hosts, 'guest', 'storage').changes[0]!;
-    expect(c.summary).toBe('switch dockerd from vfs to overlay2, carrying 1 images over (fleet-lab/busybox:latest)');
+    expect(c.summary).toBe("switch dockerd from vfs to overlay2, carrying 1 images over (fleet-lab/busybox:latest); docker restarts once after the play's tasks");
     expect(c.diff!.after).toContain('"storage-driver": "overlay2"');
     expect(c.warnings!.join(' ')).toContain('fleet-lab-old');
     expect(await out(g, "docker info --format '{{.Driver}}'")).toBe('overlay2');

@@ -73,7 +73,7 @@ describe('lxc_apparmor', () => {
 });
 
 describe('docker_storage_driver', () => {
-  const info = (o: Partial<DockerInfo> = {}): DockerInfo => ({ installed: true, running: true, version: '20.10.24', driver: 'vfs', images: [], containers: [], imageBytes: 0, rootDir: '/var/lib/docker', backingFs: 'ext2/ext3', kernel: '6.1.0', freeBytes: 1e10, liveRestore: false, ...o });
+  const info = (o: Partial<DockerInfo> = {}): DockerInfo => ({ installed: true, running: true, version: '20.10.24', driver: 'vfs', images: [], containers: [], runningContainers: [], imageBytes: 0, rootDir: '/var/lib/docker', backingFs: 'ext2/ext3', kernel: '6.1.0', freeBytes: 1e10, liveRestore: false, ...o });
   const plan = (args: object, i: DockerInfo) => dockerStorageDriverTask.plan(parseArgs(dockerStorageDriverTask.args, args), { info: i, daemon: file('{"debug":true}'), svc: svc() } as never);
   it('preflights kernel and d_type', () => {
     expect(overlayBlocker(info({ kernel: '3.10.0' }))).toMatch(/older than 4\.0/);
@@ -83,12 +83,23 @@ describe('docker_storage_driver', () => {
   it('refuses to hide images and containers unless save-load or force', () => {
     expect(() => plan({}, info({ images: ['a:1'], containers: ['c'] }))).toThrow(/has 1 images and 1 containers .*set migrate: save-load/);
     const p = plan({ migrate: 'save-load' }, info({ images: ['a:1'], containers: ['c'] })) as Change[];
-    expect(p[0]!.summary).toBe('switch dockerd from vfs to overlay2, carrying 1 images over (a:1)');
+    expect(p[0]!.summary).toBe("switch dockerd from vfs to overlay2, carrying 1 images over (a:1); docker restarts once after the play's tasks");
     expect(p[0]!.warnings).toEqual(['containers are not migrated and stay hidden under /var/lib/docker/vfs: c']);
     expect(JSON.parse(p[0]!.diff!.after)).toEqual({ debug: true, 'storage-driver': 'overlay2' });
+    // saved and written now; the restart (containers stopped first) is the engine's, then the load
     const steps = p[0]!.steps.map((s) => s.text).join('\n');
-    expect(steps.indexOf('docker save')).toBeLessThan(steps.indexOf('systemctl stop docker'));
-    expect(steps.indexOf('systemctl start docker')).toBeLessThan(steps.indexOf('docker load'));
+    expect(steps.indexOf('docker save')).toBeLessThan(steps.indexOf('/etc/docker/daemon.json'));
+    expect(steps).not.toMatch(/systemctl|docker load/);
+    const r = p[0]!.restarts![0]!;
+    expect(r).toMatchObject({ service: 'docker', how: 'restart', why: 'storage driver vfs -> overlay2', stopsContainers: true, allowContainerStop: false });
+    expect(r.after!.map(String).join('\n')).toContain('docker load -q -i');
+  });
+  it('refuses while containers run (a switch stops them whatever live-restore says), unless allow_container_stop', () => {
+    const running = info({ images: ['a:1'], containers: ['web', 'old'], runningContainers: ['web'] });
+    expect(() => plan({ migrate: 'save-load' }, running)).toThrow("refused, nothing changed: switching to overlay2 stops the 1 running container (web) whatever live-restore says, and they stay hidden under /var/lib/docker/vfs; stop them yourself, or set allow_container_stop: true");
+    const p = plan({ migrate: 'save-load', allow_container_stop: true }, running) as Change[];
+    expect(p[0]!.summary).toBe("switch dockerd from vfs to overlay2, carrying 1 images over (a:1); docker restarts once after the play's tasks, stopping web (allow_container_stop)");
+    expect(p[0]!.restarts![0]).toMatchObject({ stopsContainers: true, allowContainerStop: true });
   });
   it('is ok on overlay2 (and overlayfs) and without docker', () => {
     expect(summaries(plan({}, info({ driver: 'overlay2' })))).toEqual(['ok: dockerd already runs overlay2']);

@@ -69,6 +69,24 @@ describe('service plan: refusals and records', () => {
   });
 });
 
+describe('service plan: restarts that interrupt containers', () => {
+  it('docker and containerd restart or reload once per host, after the play (the engine runs it); others now, saying they restart', () => {
+    for (const name of ['docker', 'docker.service', 'containerd']) {
+      const c = changes(plan({ name, state: 'restarted' }, running));
+      expect(c.map((x) => x.summary)).toEqual([`restart ${name}: once per host, after the play's tasks and handlers`]);
+      expect(steps(plan({ name, state: 'restarted' }, running))).toEqual([[]]);
+      expect(c[0]!.restarts).toEqual([{ service: name.replace('.service', ''), how: 'restart', why: 'service restart' }]);
+      expect(c[0]!.impact).toBeUndefined(); // the engine's restart says what it interrupts, once
+    }
+    expect(changes(plan({ name: 'docker', state: 'reloaded' }, running))[0]!.restarts).toEqual([{ service: 'docker', how: 'reload', why: 'service reload' }]);
+    // a stopped docker asked to reload is started now: nothing runs that a restart could interrupt
+    expect(steps(plan({ name: 'docker', state: 'reloaded' }, stopped))).toEqual([['systemctl start -- docker']]);
+    const nginx = changes(plan({ name: 'nginx', state: 'restarted' }, running));
+    expect(nginx[0]!.restarts).toBeUndefined();
+    expect(nginx[0]!.impact).toEqual([{ kind: 'restart', service: 'nginx', summary: 'nginx restarts' }]);
+  });
+});
+
 describe('service verify', () => {
   it('started, restarted and reloaded leave it running; stopped leaves it stopped', () => {
     for (const state of ['started', 'restarted', 'reloaded']) {

@@ -1,8 +1,9 @@
 // `tcp: tls` and `tcp: off` of docker_socket_tls, pure: the file changes (daemon.json, DOCKER_OPTS,
 // a systemd drop-in), then a restart — hosts and TLS settings are not reloadable (SIGHUP leaves
-// dockerd's listeners as they are). TLS material is checked before anything is changed.
+// dockerd's listeners as they are), asked of the engine: one per host after the play's tasks.
+// TLS material is checked before anything is changed.
 import { sh, type Script } from '../../shell/sh.js';
-import type { Change, CheckResult, Plan } from '../../types.js';
+import type { Change, CheckResult, Plan, RestartRequest } from '../../types.js';
 import type { DockerDaemonState } from '../../facts/docker_daemon.js';
 import type { DockerSocketState, TlsFilesState } from '../../facts/docker_socket.js';
 import type { FileState } from '../../facts/file.js';
@@ -12,7 +13,6 @@ import { deepEqual, isObj, keyChanges, parseJsonFile } from './json-merge.js';
 import { unitArgs, withoutFlags } from './dockerd-config.js';
 import { DEFAULTS, DROPIN, dropRule, isTcp, socketEdits, type SocketEdits, type Want } from './dockerd-sockets.js';
 import { tlsRefusals, tlsWarnings } from './docker-tls-preflight.js';
-import { restartDocker, restartStopsContainers, waitForDocker } from './dockerd-restart.js';
 
 const DAEMON = '/etc/docker/daemon.json';
 
@@ -62,15 +62,11 @@ function stillGiven(want: Want, now: Now, edits: SocketEdits): string | undefine
   return left.length ? `dockerd would still be started with ${left.join(', ')} after these changes (set somewhere fleet does not edit): remove it by hand` : undefined;
 }
 
-function restartSteps(want: Want, svc: ServiceState): Script[] {
-  const log = svc.manager === 'systemd' ? sh`journalctl -u docker -n 5 --no-pager -o cat 2>/dev/null || true` : sh`true`;
+function restartRequest(want: Want): RestartRequest {
   const ports = want.tcp === 'tls' ? [...new Set(want.listen.map(portOf))] : [];
-  return [
-    sh`${restartDocker(svc)} || { ${log}; echo "dockerd did not start with its new sockets (its log above); the previous files are in this run's backups (fleet rollback)" >&2; exit 1; }`,
-    waitForDocker('dockerd does not answer on /var/run/docker.sock after the restart'),
-    // dockerd reports ready after it listens; ss only confirms (verify judges)
-    ...ports.map((p) => sh`if command -v ss >/dev/null; then for i in $(seq 1 50); do ss -ltn | grep -q ${`:${p} `} && break; sleep 0.2; done; fi`),
-  ];
+  // dockerd reports ready after it listens; ss only confirms (verify judges)
+  const after = ports.map((p) => sh`if command -v ss >/dev/null; then for i in $(seq 1 50); do ss -ltn | grep -q ${`:${p} `} && break; sleep 0.2; done; fi`);
+  return { service: 'docker', how: 'restart', why: 'listening sockets and TLS settings', ...(after.length ? { after } : {}) };
 }
 
 export function enforcePlan(a: EnforceArgs, now: Now, ctx: { keys: string[]; checks: CheckResult[] }): Plan {
@@ -104,10 +100,8 @@ export function enforcePlan(a: EnforceArgs, now: Now, ctx: { keys: string[]; che
   const stale = changes.length ? [] : notTaken(want, now, edits);
   const warnings: string[] = [];
   if ((changes.length || stale.length) && running && a.restart_docker) {
-    const summary = changes.length ? 'restart docker: listening sockets and TLS settings are not reloadable' : `dockerd does not run with its configuration yet (${stale.join('; ')}): restart docker`;
-    changes.push({ summary, steps: restartSteps(want, now.svc), invalidates: ctx.keys });
-    const stops = now.dockerd.liveRestore ? undefined : restartStopsContainers(now.dockerd);
-    if (stops) warnings.push(stops);
+    const summary = changes.length ? "restart docker (once, after the play's tasks): listening sockets and TLS settings are not reloadable" : `dockerd does not run with its configuration yet (${stale.join('; ')}): docker restarts once after the play's tasks`;
+    changes.push({ summary, steps: [], invalidates: [], restarts: [restartRequest(want)] });
   } else if (changes.length && running) warnings.push('restart_docker is false: dockerd keeps its old sockets until it restarts (notify a handler that restarts docker)');
   else if (changes.length) changes[changes.length - 1]!.summary += ' (dockerd is not running: it reads these when it starts)';
 
