@@ -195,7 +195,7 @@ describe('plan on real-host states', () => {
   it('a host with its own correct cache: ok with the reason, nothing written (no upstream in resolv.conf is fine)', () => {
     expect(summaries(plan({}, compliant()))).toEqual(['ok: the existing dnsmasq cache (/etc/dnsmasq.conf; upstreams 10.0.0.2) answers on 127.0.0.1 and 172.17.0.1; the host and docker use it']);
     // docker not pointed at it yet: only that, the cache is left as it is
-    expect(summaries(plan({}, compliant({ daemon: file('{}') })))).toEqual(['docker: update /etc/docker/daemon.json: set dns, dns-opts, then restart docker']);
+    expect(summaries(plan({}, compliant({ daemon: file('{}') })))).toEqual(["docker: update /etc/docker/daemon.json: set dns, dns-opts; docker restarts once after the play's tasks"]);
     // a resolv.conf without single-request-reopen: rewritten, never a failure
     expect(summaries(plan({}, compliant({ resolv: file('nameserver 127.0.0.1\n') })))).toEqual(['point /etc/resolv.conf at 127.0.0.1 with single-request-reopen']);
   });
