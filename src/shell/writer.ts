@@ -53,8 +53,10 @@ sub backup {
   my ($state, $p) = @_;
   return '' unless length $state;
   my $m = "$state/manifest";
-  if (open my $f, '<', $m) { while (<$f>) { chomp; return '' if $_ eq "file $p" || $_ eq "created $p" } }
-  my $rec = "created $p";
+  # the path as a manifest word: bytes outside the safe set as %XX (shell/manifest-word.ts)
+  (my $e = $p) =~ s{([^A-Za-z0-9/._+:\@=~,-])}{sprintf '%%%02X', ord $1}ge;
+  if (open my $f, '<', $m) { while (<$f>) { chomp; return '' if $_ eq "v2 file $e" || $_ eq "v2 created $e" } }
+  my $rec = "v2 created $e";
   if (-e $p || -l $p) {
     my $dst = "$state/files$p"; my $d = '';
     for (grep length, split m|/|, substr($dst, 0, rindex($dst, '/'))) { $d .= "/$_"; mkdir $d, 0700 }
@@ -62,7 +64,7 @@ sub backup {
     # below gives the path a new inode, so nothing writes to this one again
     my @l = lstat $p;
     ($l[3] == 1 && link $p, $dst) || system('cp', '-a', '--', $p, $dst) == 0 or return "cannot keep a copy of $p in $state: the file is unchanged";
-    $rec = "file $p";
+    $rec = "v2 file $e";
   }
   open my $f, '>>', $m or return "cannot record $p in $m: $!";
   print $f "$rec\n" and close $f or return "cannot record $p in $m: $!";
