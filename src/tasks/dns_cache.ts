@@ -3,7 +3,7 @@
 // Restarts (dnsmasq, systemd-resolved, docker) are steps of the change that needs them, so one
 // task is the whole remediation; restart_docker: false leaves docker's restart to a handler.
 import { defineTask, isOk, type Change, type FactValues, type Plan } from '../types.js';
-import { bool, doc, int, list, object, oneOf, optional, parseArgs, SchemaError, string, withDefault } from '../schema/schema.js';
+import { bool, doc, int, list, object, oneOf, optional, parseArgs, SchemaError, withDefault, plain } from '../schema/schema.js';
 import { backup, sh, type Script } from '../shell/sh.js';
 import { aptPackageFact } from '../facts/apt.js';
 import { fileFact } from '../facts/file.js';
@@ -24,11 +24,11 @@ const RESOLVED_DROPIN = '/etc/systemd/resolved.conf.d/fleet-dns-cache.conf';
 const DAEMON = '/etc/docker/daemon.json';
 
 const args = object({
-  upstreams: doc(optional(list(string())), "upstream servers, IP or IP#port (default: the resolver's current non-local nameservers, kept across runs)"),
+  upstreams: doc(optional(list(plain())), "upstream servers, IP or IP#port (default: the resolver's current non-local nameservers, kept across runs)"),
   bind: doc(withDefault(oneOf(['dynamic', 'interfaces']), 'dynamic'), "'dynamic' (bind-dynamic) copes with docker0 appearing after dnsmasq starts; 'interfaces' binds once at start"),
   cache_size: doc(withDefault(int({ min: 0, max: 10000 }), 1000), 'dnsmasq cache-size (names kept)'),
   restart_docker: doc(withDefault(bool(), true), 'restart docker when daemon.json changed (running containers stop unless live-restore is on); false: leave it to a handler'),
-  verify_name: doc(optional(string()), 'a name that must resolve through the cache after the change (getent hosts), e.g. your registry'),
+  verify_name: doc(optional(plain()), 'a name that must resolve through the cache after the change (getent hosts), e.g. your registry'),
 }, (a, path) => {
   a.upstreams?.forEach((u, i) => {
     const bad = checkUpstream(u);

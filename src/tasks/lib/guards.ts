@@ -1,14 +1,14 @@
 // creates / removes / unless: what makes a command idempotent. Shared by `command` and `shell`.
 import { commandSucceedsFact, pathExistsFact } from '../../facts/file.js';
-import { optional, string, doc, int } from '../../schema/schema.js';
+import { optional, string, doc, int, plain } from '../../schema/schema.js';
 import { sh, type Script } from '../../shell/sh.js';
 import { carrying } from '../../shell/stdin-command.js';
 import type { Fact, Plan } from '../../types.js';
 
 export const guardArgs = {
-  chdir: doc(optional(string()), 'directory to run in (relative creates/removes paths and unless run there too)'),
-  creates: doc(optional(string()), 'a path; when it exists the command is not run'),
-  removes: doc(optional(string()), 'a path; when it does not exist the command is not run'),
+  chdir: doc(optional(plain()), 'directory to run in (relative creates/removes paths and unless run there too)'),
+  creates: doc(optional(plain()), 'a path; when it exists the command is not run'),
+  removes: doc(optional(plain()), 'a path; when it does not exist the command is not run'),
   unless: doc(optional(string()), 'a shell probe; when it exits 0 the command is not run'),
   timeout: doc(optional(int({ min: 1, max: 604800 })), 'seconds; the command is killed after that long (TERM, then KILL 5 s later) and the task fails'),
 };
