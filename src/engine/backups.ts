@@ -25,7 +25,7 @@ export const LOCK_BUSY = 75;
 /** One run at a time per host (and per user): `flock` on `<state>/lock`, taken by a small holder
  *  process that the script starts, so the lock fd is never inherited by what the steps start (a
  *  daemon keeping it would hold the host forever). The holder writes who holds it beside the lock
- *  and lets go once the script's shell is gone — ended, or killed with its connection. A script that
+ *  and lets go once the script's shell is gone — ended (a zombie counts), or killed with its connection. A script that
  *  waited `wait` seconds in vain prints the holder and exits LOCK_BUSY before changing anything.
  *  Hosts without flock (util-linux, busybox) run unlocked. */
 export function lockShell(runId: string, wait = lockWait(), who = `run ${runId} from ${hostname()} (pid ${process.pid})`): string {
@@ -37,10 +37,16 @@ if [ -d "\${fleet_lock%/lock}" ] && command -v flock >/dev/null 2>&1; then
     printf '%s, since %s\\n' ${quote(who)} "$(date -u +%FT%TZ)" > "$fleet_lock.info"
     echo ok
     exec >/dev/null 2>&1
-    while kill -0 $$ 2>/dev/null; do sleep 1 9>&-; done
+    # until the script's shell is gone: GNU tail looks once a second (no process per look, and no
+    # \`sleep\` for anyone's pgrep to mistake for a step); elsewhere a loop does, a zombie counting as gone
+    tail --pid=$$ -f /dev/null 9>&- 2>/dev/null || while kill -0 $$ 2>/dev/null; do
+      { IFS= read -r fleet_st < /proc/$$/stat; } 2>/dev/null && case $fleet_st in *") Z "*) break ;; esac
+      sleep 1 9>&-
+    done
   ) & )
   if [ "$fleet_got" = busy ]; then
-    echo "fleet: another fleet run is changing this host: $(head -c 300 "$fleet_lock.info" 2>/dev/null | tr -d '\\000-\\037' || echo unknown); waited ${wait} s for it, changed nothing" >&2
+    fleet_who=$(head -c 300 "$fleet_lock.info" 2>/dev/null | tr -d '\\000-\\037')
+    echo "fleet: another fleet run is changing this host: \${fleet_who:-one that did not say who it is}; waited ${wait} s for it, changed nothing" >&2
     exit ${LOCK_BUSY}
   fi
 fi

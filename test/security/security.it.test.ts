@@ -110,7 +110,7 @@ describe('security (issue 17) on a real host', () => {
     const slow = pb('slow.yaml', `- hosts: all
   tasks:
     - name: slow
-      shell: "sleep 6"
+      shell: "sleep 8"
     - name: a
       copy: { dest: /srv/fleet-sec/a.conf, content: "{{ v }}\\n" }
 `);
@@ -129,11 +129,15 @@ describe('security (issue 17) on a real host', () => {
         c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
       });
     const applying = async () => {
-      for (let i = 0; i < 200 && !(await sh('ps -eo args')).includes('sleep 6'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && !(await sh('ps -eo args')).includes('sleep 8'); i++) await new Promise((r) => setTimeout(r, 50));
     };
 
     const first = start(slow, '1');
     await applying();
+    // check mode takes no lock: it answers while the apply runs
+    const checked = await fleet(['apply', quick, '-i', lab.inventoryPath, '--check', '-e', 'v=1'], { cwd: dir, env: { FLEET_LOCK_WAIT: '0' } });
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    expect(checked.stdout).toMatch(/would change/);
     const refused = await fleet(['apply', quick, '-i', lab.inventoryPath, '--yes', '-e', 'v=1'], { cwd: dir, env: { FLEET_LOCK_WAIT: '1' } });
     const a = await first;
     expect(a.code, a.stdout + a.stderr).toBe(0);
