@@ -32,6 +32,7 @@ export function lockShell(runId: string, wait = lockWait(), who = `run ${runId} 
   return `fleet_lock="\${S%/runs/*}/lock"
 if [ -d "\${fleet_lock%/lock}" ] && command -v flock >/dev/null 2>&1; then
   fleet_got=$( (
+    umask 077
     exec 9>>"$fleet_lock" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- </dev/null
     flock -w ${wait} 9 || { echo busy; exit 0; }
     printf '%s, since %s\\n' ${quote(who)} "$(date -u +%FT%TZ)" > "$fleet_lock.info"

@@ -26,7 +26,8 @@ describe.skipIf(!hasFlock)('run lock', () => {
     });
   const started = (id: string, body: string) => {
     const c = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    c.stdin.end(script(id, 0, `echo locked\n${body}`));
+    // the lock of the test before may take a second to go
+    c.stdin.end(script(id, 10, `echo locked\n${body}`));
     let out = '';
     const ended = new Promise<string>((r) => c.on('close', () => r(out)));
     return new Promise<{ ended: Promise<string> }>((r) => c.stdout.on('data', (d) => ((out += d), out.includes('locked') && r({ ended }))));
