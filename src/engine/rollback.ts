@@ -1,15 +1,25 @@
-// Undo a run on hosts from what it recorded there (see backups.ts).
-import { rollbackScript } from './backups.js';
+// Undo a run on hosts from what it recorded there (see backups.ts). The manifest is read first and
+// checked here (manifest.ts): the undo script acts only on entries fleet itself can have written,
+// each value quoted; a line that is not one is reported, never acted on.
+import { manifestReadScript, rollbackScript } from './backups.js';
+import { parseManifest } from './manifest.js';
 import type { Remote } from './remote.js';
 import type { RollbackReport } from './results.js';
 
 export async function rollbackHost(host: string, remote: Remote, runId: string): Promise<RollbackReport> {
   try {
-    const r = await remote.run(rollbackScript(runId));
+    const read = await remote.run(manifestReadScript(runId));
+    const [status = '', ...rest] = read.stdout.split('\n');
+    if (read.code !== 0 || !status.startsWith('fleet-rb ')) return { host, restored: [], failed: [], error: `cannot read the run's manifest (exit ${read.code}): ${read.stderr.trim().split('\n').pop() ?? ''}` };
+    if (status === 'fleet-rb none') return { host, restored: [], failed: [], error: `nothing recorded for run ${runId.replace(/[^\w.-]/g, '')} on this host` };
+    if (status.startsWith('fleet-rb done')) return { host, restored: [], failed: [], error: `already rolled back at ${status.slice(14)}` };
+    const manifest = parseManifest(rest.join('\n'));
+    const refused = manifest.refused.map((r) => `manifest line ${r.line} (${r.text}): refused, ${r.why}`);
+    const r = await remote.run(rollbackScript(runId, manifest.entries));
     const lines = r.stdout.split('\n').filter(Boolean);
-    const rep: RollbackReport = { host, restored: lines.filter((l) => l.startsWith('restored ')).map((l) => l.slice(9)), failed: lines.filter((l) => l.startsWith('cannot restore ')).map((l) => l.slice(15)) };
+    const rep: RollbackReport = { host, restored: lines.filter((l) => l.startsWith('restored ')).map((l) => l.slice(9)), failed: [...refused, ...lines.filter((l) => l.startsWith('cannot restore ')).map((l) => l.slice(15))] };
     if (r.code !== 0) rep.error = `rollback script failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`;
-    const note = lines.find((l) => l.startsWith('nothing recorded') || l.startsWith('already rolled back'));
+    const note = lines.find((l) => l.startsWith('already rolled back'));
     if (note) rep.error = note;
     return rep;
   } catch (e) {

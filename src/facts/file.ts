@@ -3,6 +3,7 @@
 // the way that another user owns is ever followed (that user could point it anywhere).
 import { createHash } from 'node:crypto';
 import { sh } from '../shell/sh.js';
+import { carrying, shellReadingFd3 } from '../shell/stdin-command.js';
 import type { Fact } from '../types.js';
 import { fileBatch } from './file-batch.js';
 
@@ -139,6 +140,7 @@ export function pathExistsFact(path: string): Fact<boolean> {
  *  same probe in two tasks runs once. */
 export function commandSucceedsFact(script: string, cwd?: string): Fact<boolean> {
   const id = createHash('sha256').update(`${cwd ?? ''}\0${script}`).digest('hex').slice(0, 16);
-  const run = sh`sh -c ${script} >/dev/null 2>&1 </dev/null`;
-  return { key: `succeeds:${id}`, probe: cwd ? sh`cd ${cwd} && ${run}` : run, inline: !cwd, parse: (_out, code) => code === 0 };
+  // the probe's text reaches its shell on fd 3, never as an argument (stdin-command.ts)
+  const run = sh`${shellReadingFd3} >/dev/null 2>&1 </dev/null`;
+  return { key: `succeeds:${id}`, probe: carrying(cwd ? sh`cd ${cwd} && ${run}` : run, script), inline: !cwd, parse: (_out, code) => code === 0 };
 }

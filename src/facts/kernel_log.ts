@@ -26,21 +26,30 @@ const OOM = 'Out of memory|oom-kill:|Killed process [0-9]+';
 export function kernelLogFact(): Fact<KernelLog> {
   return {
     key: 'kernel:log',
-    probe: raw(`f=$(mktemp) || exit 0
+    // Streamed through awk, never kept in a file: nothing is written (or read) under /tmp, where a
+    // name is someone else's to plant. The exit status travels as the stream's last line.
+    probe: raw(`fleet_kl() {
+  { "$@" 2>/dev/null; printf '\\n%s\\n' "$?"; } | awk -v nd='${NETDEVICE}' -v oom='${OOM}' '
+function keep(s) { n++; if (index(s, nd)) { nc++; ndl[nc % 50] = s } if (s ~ oom) { oc++; ol[oc % 50] = s } }
+$0 == "" { next }
+seen { keep(last) }
+{ last = $0; seen = 1 }
+END {
+  if (last != "0" || n == 0) { print "fail"; exit }
+  print "lines=" n; print "netdevice_count=" nc + 0
+  for (i = (nc > 50 ? nc - 49 : 1); i <= nc; i++) print "netdevice=" ndl[i % 50]
+  print "oom_count=" oc + 0
+  for (i = (oc > 50 ? oc - 49 : 1); i <= oc; i++) print "oom=" ol[i % 50]
+}'
+}
 src=
-if dmesg > "$f" 2>/tmp/.fleet-dmesg-err.$$ && [ -s "$f" ]; then src=dmesg
-else echo "err=dmesg: $(head -c 200 /tmp/.fleet-dmesg-err.$$ | tr '\\n' ' ')"
-  if command -v journalctl >/dev/null && journalctl -k -b -q --no-pager > "$f" 2>/tmp/.fleet-dmesg-err.$$ && [ -s "$f" ]; then src='journalctl -k'
-  elif command -v journalctl >/dev/null; then echo "err=journalctl -k: $(head -c 200 /tmp/.fleet-dmesg-err.$$ | tr '\\n' ' ')no kernel messages"
+if r=$(fleet_kl dmesg) && [ "$r" != fail ]; then src=dmesg
+else echo "err=dmesg: $(dmesg 2>&1 >/dev/null | head -c 200 | tr '\\n' ' ')"
+  if command -v journalctl >/dev/null && r=$(fleet_kl journalctl -k -b -q --no-pager) && [ "$r" != fail ]; then src='journalctl -k'
+  elif command -v journalctl >/dev/null; then echo "err=journalctl -k: $(journalctl -k -b -q --no-pager 2>&1 >/dev/null | head -c 200 | tr '\\n' ' ')no kernel messages"
   else echo "err=journalctl: not installed"; fi
 fi
-rm -f /tmp/.fleet-dmesg-err.$$
-if [ -n "$src" ]; then
-  echo "source=$src"; echo "lines=$(wc -l < "$f")"
-  echo "netdevice_count=$(grep -c '${NETDEVICE}' "$f")"; grep '${NETDEVICE}' "$f" | tail -n 50 | sed 's/^/netdevice=/'
-  echo "oom_count=$(grep -Ec '${OOM}' "$f")"; grep -E '${OOM}' "$f" | tail -n 50 | sed 's/^/oom=/'
-fi
-rm -f "$f"
+if [ -n "$src" ]; then echo "source=$src"; printf '%s\\n' "$r"; fi
 true`),
     // new kernel lines arrive all the time: a saved plan depends on where the log is read only
     fingerprint: (v) => ({ source: v.source }),

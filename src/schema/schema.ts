@@ -55,6 +55,20 @@ export const string = (): Schema<string> =>
     throw new SchemaError(p, `must be a string, got ${typeName(v)}`);
   });
 
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A string without control characters (C0, DEL, C1): a path, a user or a version — what names
+ *  something on the host or ends up in a line of the run-state manifest, a unit or a config file,
+ *  where a newline would start a line of its own and an escape would hide one. Described as a
+ *  string: that is what it is. */
+export const plain = (): Schema<string> =>
+  scalar('string', 'string', (v, p) => {
+    const s = string().parse(v, p, { deferTemplates: false });
+    const c = CONTROL.exec(s);
+    if (c) throw new SchemaError(p, `must not contain control characters, got ${JSON.stringify(c[0])} at offset ${c.index} of ${JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s)}`);
+    return s;
+  });
+
 export const int = (opts: { min?: number; max?: number } = {}): Schema<number> =>
   scalar('int', 'integer', (v, p) => {
     const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;

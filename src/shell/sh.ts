@@ -1,6 +1,7 @@
 // The one way fleet builds shell text. Every interpolated value is single-quoted; only values that
 // are already Scripts (built by this module) are spliced in as-is.
 import { randomBytes } from 'node:crypto';
+import { encodeWord } from './manifest-word.js';
 
 /** A piece of POSIX shell that fleet built itself. Construct only through `sh`, `raw` or `join`. */
 export class Script {
@@ -211,10 +212,12 @@ fi`;
 /** Keep a path's previous content and mode in the run's backup directory before it is replaced or
  *  removed (the apply script defines `fleet_backup`; elsewhere this is a no-op). */
 export function backup(path: string): Script {
-  return sh`if command -v fleet_backup >/dev/null 2>&1; then fleet_backup ${path}; fi`;
+  // with the path's manifest word (manifest-word.ts): no process on the host encodes it
+  return sh`if command -v fleet_backup >/dev/null 2>&1; then fleet_backup ${path}${path.startsWith('/') ? sh` ${encodeWord(path)}` : sh``}; fi`;
 }
 
 /** Record a piece of state (package version, hold, service state) before it changes, for rollback. */
-export function record(...words: string[]): Script {
-  return sh`if command -v fleet_record >/dev/null 2>&1; then fleet_record ${words}; fi`;
+export function record(kind: string, ...words: string[]): Script {
+  // each word encoded (manifest-word.ts): a value can never start a manifest line of its own
+  return sh`if command -v fleet_record >/dev/null 2>&1; then fleet_record ${kind} ${words.map(encodeWord)}; fi`;
 }

@@ -118,15 +118,17 @@ sub backup {
   my ($state, $p, $name) = @_;
   return '' unless length $state;
   my $m = "$state/manifest";
-  if (open my $f, '<', $m) { while (<$f>) { chomp; return '' if $_ eq "file $p" || $_ eq "created $p" } }
-  my $rec = "created $p";
+  # the path as a manifest word: bytes outside the safe set as %XX (shell/manifest-word.ts)
+  (my $e = $p) =~ s{([^A-Za-z0-9/._+:\@=~,-])}{sprintf '%%%02X', ord $1}ge;
+  if (open my $f, '<', $m) { while (<$f>) { chomp; return '' if $_ eq "v2 file $e" || $_ eq "v2 created $e" } }
+  my $rec = "v2 created $e";
   if (my @l = lstat $name) {
     my $dst = "$state/files$p"; my $d = '';
     for (grep length, split m|/|, substr($dst, 0, rindex($dst, '/'))) { $d .= "/$_"; mkdir $d, 0700 }
     # a hard link keeps the old file exactly (xattrs, ACLs, times) and costs nothing: the rename
     # below gives the path a new inode, so nothing writes to this one again; neither follows a link
     ($l[3] == 1 && link $name, $dst) || system('cp', '-a', '--', $name, $dst) == 0 or return "cannot keep a copy of $p in $state: the file is unchanged";
-    $rec = "file $p";
+    $rec = "v2 file $e";
   }
   open my $f, '>>', $m or return "cannot record $p in $m: $!";
   print $f "$rec\n" and close $f or return "cannot record $p in $m: $!";

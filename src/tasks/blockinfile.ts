@@ -1,5 +1,5 @@
 import { defineTask } from '../types.js';
-import { doc, object, SchemaError, string, withDefault } from '../schema/schema.js';
+import { doc, object, SchemaError, string, withDefault, plain } from '../schema/schema.js';
 import { fileFact } from '../facts/file.js';
 import { checkTextEditArgs, planTextEdit, textEditArgs } from './lib/content.js';
 import { editBlock } from './lib/text-edit.js';
@@ -8,7 +8,7 @@ export const blockinfileTask = defineTask({
   type: 'blockinfile',
   description: 'A block of lines between marker lines in a text file: inserted, replaced or removed as a whole.',
   args: object({
-    path: doc(string(), 'the file'),
+    path: doc(plain(), 'the file'),
     block: doc(withDefault(string(), ''), 'the lines between the markers (empty: the block is removed, as with state absent)'),
     marker: doc(withDefault(string(), '# {mark} FLEET MANAGED BLOCK'), '{mark} becomes marker_begin / marker_end'),
     marker_begin: doc(withDefault(string(), 'BEGIN'), 'word for the first marker'),

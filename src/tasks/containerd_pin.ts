@@ -1,7 +1,7 @@
 // The Nov 2025 runc release broke Docker inside LXC: pin and hold the last good containerd.io (or
 // runc) until the host is fixed. The pin re-opens three runc CVEs, so every change says so.
 import { defineTask, isOk, type Change } from '../types.js';
-import { bool, doc, int, object, oneOf, optional, SchemaError, string, withDefault } from '../schema/schema.js';
+import { bool, doc, int, object, oneOf, optional, SchemaError, withDefault, plain } from '../schema/schema.js';
 import { backup, record, sh } from '../shell/sh.js';
 import { aptPackageFact, type AptPackage } from '../facts/apt.js';
 import { fileFact } from '../facts/file.js';
@@ -21,7 +21,7 @@ export const containerdPinTask = defineTask({
   description: 'Pin (apt preferences, priority >= 1000) and hold containerd.io — or runc where Docker comes from the distribution — at a known-good version, downgrading only when allowed; state absent lifts the pin. Restart containerd and docker with handlers.',
   args: object(
     {
-      version: doc(optional(string()), "version to pin, matched as a prefix: '1.7.28-1' matches '1.7.28-1~debian.12~bookworm'"),
+      version: doc(optional(plain()), "version to pin, matched as a prefix: '1.7.28-1' matches '1.7.28-1~debian.12~bookworm'"),
       package: doc(withDefault(oneOf(['auto', 'containerd.io', 'runc']), 'auto'), "'auto': containerd.io when installed (Docker's packages), else runc (the distribution's)"),
       state: doc(withDefault(oneOf(['present', 'absent']), 'present'), 'absent lifts the pin and the hold (it does not upgrade by itself)'),
       allow_downgrade: doc(withDefault(bool(), false), 'allow installing a version lower than the installed one'),

@@ -1,13 +1,13 @@
 import { defineTask } from '../types.js';
-import { bool, doc, mode, object, optional, SchemaError, string, withDefault, type Path } from '../schema/schema.js';
+import { bool, doc, mode, object, optional, SchemaError, string, withDefault, type Path, plain } from '../schema/schema.js';
 import { fileFact } from '../facts/file.js';
 import { planContent } from './lib/content.js';
 
 export const writeArgs = {
-  dest: doc(string(), 'destination path on the host'),
+  dest: doc(plain(), 'destination path on the host'),
   mode: doc(optional(mode()), "octal mode, quoted: '0644' (default: keep, or 0644 for a new file)"),
-  owner: doc(optional(string()), 'owner user name'),
-  group: doc(optional(string()), 'group name'),
+  owner: doc(optional(plain()), 'owner user name'),
+  group: doc(optional(plain()), 'group name'),
   backup: doc(withDefault(bool(), false), 'keep the previous file as DEST.<timestamp>~'),
   validate: doc(optional(string()), "command that must accept the new file before it replaces the old one; %s is its path (e.g. 'visudo -cf %s')"),
   follow: doc(withDefault(bool(), false), 'where dest is a symlink, write the file it points to (default: refuse; fleet never follows a link another user owns)'),

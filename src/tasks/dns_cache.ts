@@ -6,7 +6,7 @@
 // own servers, a cache already in place (adopted as it is), a dnsmasq serving other machines
 // (refused unless serving_others says keep or replace). The apply ends with a lookup from docker0.
 import { defineTask, isOk, type Change, type FactValues, type Impact, type Plan } from '../types.js';
-import { bool, doc, int, list, object, oneOf, optional, parseArgs, SchemaError, string, withDefault } from '../schema/schema.js';
+import { bool, doc, int, list, object, oneOf, optional, parseArgs, SchemaError, string, withDefault, plain } from '../schema/schema.js';
 import { backup, sh, type Script } from '../shell/sh.js';
 import { aptPackageFact } from '../facts/apt.js';
 import { fileFact } from '../facts/file.js';
@@ -30,11 +30,11 @@ const RESOLVED_DROPIN = '/etc/systemd/resolved.conf.d/fleet-dns-cache.conf';
 const DAEMON = '/etc/docker/daemon.json';
 
 const args = object({
-  upstreams: doc(optional(list(string())), "upstream servers, IP or IP#port (default: the resolver's current non-local nameservers, kept across runs)"),
+  upstreams: doc(optional(list(plain())), "upstream servers, IP or IP#port (default: the resolver's current non-local nameservers, kept across runs)"),
   bind: doc(withDefault(oneOf(['dynamic', 'interfaces']), 'dynamic'), "'dynamic' (bind-dynamic) copes with docker0 appearing after dnsmasq starts; 'interfaces' binds once at start"),
   cache_size: doc(withDefault(int({ min: 0, max: 10000 }), 1000), 'dnsmasq cache-size (names kept)'),
   restart_docker: doc(withDefault(bool(), true), "restart docker when daemon.json changed (once, after the play's tasks; running containers stop unless live-restore is on, and the restart is refused then unless allow_container_stop is set); false: leave it to a handler"),
-  verify_name: doc(optional(string()), 'a name that must resolve through the cache after the change (getent hosts, on the host and from docker0), e.g. your registry'),
+  verify_name: doc(optional(plain()), 'a name that must resolve through the cache after the change (getent hosts, on the host and from docker0), e.g. your registry'),
   serving_others: doc(withDefault(oneOf(['refuse', 'keep', 'replace']), 'refuse'), "a dnsmasq already answering other machines (on addresses that are not loopback or docker0): 'refuse' stops with who would lose DNS; 'keep' keeps its listeners and adds the cache's; 'replace' narrows it to 127.0.0.1 and docker0 (those clients lose DNS, stated as the change's impact)"),
 }, (a, path) => {
   a.upstreams?.forEach((u, i) => {

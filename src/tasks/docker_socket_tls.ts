@@ -4,7 +4,7 @@
 // certificate without any EKU for every purpose). By default findings only (`tcp: report`, what
 // audit.yaml plays); `tcp: tls` and `tcp: off` enforce (lib/docker-socket-enforce.ts).
 import { defineTask, type CheckResult, type Plan } from '../types.js';
-import { doc, int, list, object, oneOf, optional, SchemaError, string, withDefault, bool } from '../schema/schema.js';
+import { doc, int, list, object, oneOf, optional, SchemaError, string, withDefault, bool, plain } from '../schema/schema.js';
 import { dockerDaemonFact } from '../facts/docker_daemon.js';
 import { dockerSocketFact, dockerTlsFilesFact, type CertFile, type DockerSocketState } from '../facts/docker_socket.js';
 import { CLIENT_AUTH } from '../facts/x509.js';
@@ -20,12 +20,12 @@ const LISTEN = /^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
 const args = object({
   tcp: doc(withDefault(oneOf(['report', 'tls', 'off']), 'report'), "report: findings only, changes nothing; tls: dockerd listens on TCP only at `listen`, with tlsverify and the given certificates; off: no TCP listener, the unix socket only"),
   listen: doc(withDefault(list(string(), { acceptSingle: true }), ['tcp://0.0.0.0:2376']), 'tcp: tls — the TCP addresses dockerd listens on (tcp://ADDRESS:PORT); every other TCP listener is removed'),
-  cacert: doc(optional(string()), 'tcp: tls — the CA certificate on the host that client certificates must chain to (required with tls)'),
-  cert: doc(optional(string()), 'tcp: tls — the server certificate on the host (SANs; serverAuth if it has an EKU; required with tls)'),
-  key: doc(optional(string()), "tcp: tls — the server certificate's private key on the host (required with tls)"),
+  cacert: doc(optional(plain()), 'tcp: tls — the CA certificate on the host that client certificates must chain to (required with tls)'),
+  cert: doc(optional(plain()), 'tcp: tls — the server certificate on the host (SANs; serverAuth if it has an EKU; required with tls)'),
+  key: doc(optional(plain()), "tcp: tls — the server certificate's private key on the host (required with tls)"),
   restart_docker: doc(withDefault(bool(), true), 'tcp: tls/off — restart dockerd when its sockets change (hosts and TLS are not reloadable) and verify it; false: leave it to a handler'),
   expiry_days: doc(withDefault(int({ min: 0, max: 3650 }), 30), 'a certificate expiring within this many days is a finding'),
-  client_certs: doc(withDefault(list(string(), { acceptSingle: true }), []), "more client certificate paths to check (the CA's directory and root's ~/.docker are always read)"),
+  client_certs: doc(withDefault(list(plain(), { acceptSingle: true }), []), "more client certificate paths to check (the CA's directory and root's ~/.docker are always read)"),
 }, (a, path) => {
   const files = (['cacert', 'cert', 'key'] as const).filter((k) => a[k] !== undefined);
   if (a.tcp === 'tls') {

@@ -1,5 +1,5 @@
 import { defineTask } from '../types.js';
-import { bool, doc, mode, object, oneOf, optional, string, withDefault } from '../schema/schema.js';
+import { bool, doc, mode, object, oneOf, optional, withDefault, plain } from '../schema/schema.js';
 import { backup, sh } from '../shell/sh.js';
 import { fileFact, fileKey } from '../facts/file.js';
 import { attrChanges } from './lib/file-attrs.js';
@@ -8,11 +8,11 @@ export const fileTask = defineTask({
   type: 'file',
   description: 'A directory, a file or nothing at a path, with mode, owner and group. Never replaces a path of the wrong type unless forced; a symlink at the path is the link itself unless follow is set.',
   args: object({
-    path: doc(string(), 'the path'),
+    path: doc(plain(), 'the path'),
     state: doc(withDefault(oneOf(['file', 'directory', 'absent', 'touch']), 'file'), "'file' requires an existing regular file; 'touch' creates an empty one if missing"),
     mode: doc(optional(mode()), "octal mode, quoted: '0644'"),
-    owner: doc(optional(string()), 'owner user name'),
-    group: doc(optional(string()), 'group name'),
+    owner: doc(optional(plain()), 'owner user name'),
+    group: doc(optional(plain()), 'group name'),
     force: doc(withDefault(bool(), false), 'replace a path of the wrong type (deletes it; a symlink: the link, never what it points to)'),
     follow: doc(withDefault(bool(), false), "where path is a symlink, manage what it points to (unlike Ansible's file, not the default: fleet never follows a link another user owns)"),
   }),

@@ -1,5 +1,5 @@
 import { defineTask } from '../types.js';
-import { bool, doc, int, json, list, mode, object, optional, record, SchemaError, string, withDefault } from '../schema/schema.js';
+import { bool, doc, int, json, list, mode, object, optional, record, SchemaError, string, withDefault, plain } from '../schema/schema.js';
 import { fileFact } from '../facts/file.js';
 import { currentText, planContent } from './lib/content.js';
 import { deepEqual, deepMerge, isObj, keyChanges, parseJsonFile, removePaths, type Json } from './lib/json-merge.js';
@@ -8,7 +8,7 @@ export const jsonFileTask = defineTask({
   type: 'json_file',
   description: 'Merge keys into a JSON file such as /etc/docker/daemon.json, keeping every other key; never rewrites a file that already has them, never overwrites invalid JSON.',
   args: object({
-    path: doc(string(), 'the JSON file'),
+    path: doc(plain(), 'the JSON file'),
     set: doc(withDefault(record(json()), {}), 'keys to set; nested mappings merge, lists and scalars replace'),
     remove: doc(withDefault(list(string()), []), 'keys to remove, dotted for nested ones (log-opts.max-size)'),
     create: doc(withDefault(bool(), true), 'create the file when missing'),

@@ -1,5 +1,5 @@
 import { defineTask } from '../types.js';
-import { doc, object, optional, SchemaError, string } from '../schema/schema.js';
+import { doc, object, optional, SchemaError, string, plain } from '../schema/schema.js';
 import { fileFact } from '../facts/file.js';
 import { checkTextEditArgs, planTextEdit, textEditArgs } from './lib/content.js';
 import { editLine } from './lib/text-edit.js';
@@ -9,7 +9,7 @@ export const lineinfileTask = defineTask({
   description: 'One line in a text file: replaced where regexp matches (the last match), inserted otherwise, or removed.',
   args: object(
     {
-      path: doc(string(), 'the file'),
+      path: doc(plain(), 'the file'),
       line: doc(optional(string()), 'the line that must be present'),
       regexp: doc(optional(string()), 'lines to replace (present) or remove (absent)'),
       ...textEditArgs,

@@ -1,6 +1,6 @@
 import { defineTask } from '../types.js';
 import { doc, object, string } from '../schema/schema.js';
-import { sh } from '../shell/sh.js';
+import { shellReadingFd3 } from '../shell/stdin-command.js';
 import { guardArgs, guardFacts, planCommand, verifyCommand } from './lib/guards.js';
 
 export const shellTask = defineTask({
@@ -9,6 +9,6 @@ export const shellTask = defineTask({
   freeForm: 'cmd',
   args: object({ cmd: doc(string(), 'shell command line'), ...guardArgs }),
   facts: (a) => guardFacts(a),
-  plan: (a, now) => planCommand(a, now, a.cmd, sh`sh -c ${a.cmd}`),
+  plan: (a, now) => planCommand(a, now, a.cmd, shellReadingFd3, a.cmd),
   verify: (a, after) => verifyCommand(a, after),
 });

@@ -1,5 +1,5 @@
 import { defineTask, isOk, type Change } from '../types.js';
-import { bool, doc, object, oneOf, SchemaError, string, withDefault } from '../schema/schema.js';
+import { bool, doc, object, oneOf, SchemaError, string, withDefault, plain } from '../schema/schema.js';
 import { sh } from '../shell/sh.js';
 import { fileFact } from '../facts/file.js';
 import { normalizeSysctl, sysctlFact, sysctlKey, sysctlPath } from '../facts/sysctl.js';
@@ -18,7 +18,7 @@ export const sysctlTask = defineTask({
       name: doc(string(), 'parameter, e.g. net.ipv4.ip_forward (or net/ipv4/conf/eth0.100/rp_filter)'),
       value: doc(withDefault(string(), ''), "wanted value (required with state 'present'); multi-value parameters separated by spaces"),
       state: doc(withDefault(oneOf(['present', 'absent']), 'present'), 'absent removes the persisted line and leaves the live value as it is'),
-      sysctl_file: doc(withDefault(string(), '/etc/sysctl.d/99-fleet.conf'), 'file holding the persisted line'),
+      sysctl_file: doc(withDefault(plain(), '/etc/sysctl.d/99-fleet.conf'), 'file holding the persisted line'),
       reload: doc(withDefault(bool(), true), 'also set the live value (false: only persist, for the next boot)'),
     },
     (a, path) => {

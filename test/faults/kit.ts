@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
 import type { LabHost } from '../support/lab.js';
 import { fleet, type CliResult } from '../support/cli.js';
+import { parseManifest } from '../../src/engine/manifest.js';
 
 export const work = mkdtempSync(join(tmpdir(), 'fleet-faults-'));
 
@@ -77,8 +78,9 @@ export async function expectWhole(h: LabHost, dir: string, versions: number[]): 
 export async function expectBackups(h: LabHost, runId: string, dir: string, prev: number): Promise<void> {
   const base = `/var/lib/fleet/runs/${runId}`;
   const manifest = await sh(h, `cat ${base}/manifest 2>/dev/null || true`);
-  for (const line of manifest.split('\n').filter((l) => l.startsWith(`file ${dir}/`))) {
-    const path = line.slice(5);
+  for (const entry of parseManifest(manifest).entries) {
+    if (entry.kind !== 'file' || !entry.path.startsWith(`${dir}/`)) continue;
+    const path = entry.path;
     const kept = await sh(h, `cat ${base}/files${path}`);
     if (path.endsWith('a.conf')) expect(kept, `${h.name} backup of ${path}`).toBe(aText(prev, h.name));
     if (path.endsWith('b.conf')) expect(kept === bText(prev), `${h.name} backup of ${path} whole`).toBe(true);

@@ -64,7 +64,7 @@ describe.each([
     expect(readFileSync(join(d, 'a'), 'utf8')).toBe('third\n');
     expect(readFileSync(join(state, 'files', d, 'a'), 'utf8')).toBe('first\n');
     expect(statSync(join(state, 'files', d, 'a')).mode & 0o7777).toBe(0o604);
-    expect(readFileSync(join(state, 'manifest'), 'utf8')).toBe(`file ${d}/a\ncreated ${d}/b\n`);
+    expect(readFileSync(join(state, 'manifest'), 'utf8')).toBe(`v2 file ${d}/a\nv2 created ${d}/b\n`);
   });
 
   it('writes a large file whole', () => {
@@ -131,7 +131,7 @@ describe.each([
     expect(statSync(g).mode & 0o7777).toBe(0o700);
     expect(readFileSync(join(state, 'files', f), 'utf8')).toBe('orig\n');
     expect(statSync(join(state, 'files', f))).toMatchObject({ uid: 65534, gid: 12345 });
-    expect(readFileSync(join(state, 'manifest'), 'utf8')).toBe(`file ${f}\ncreated ${g}\n`);
+    expect(readFileSync(join(state, 'manifest'), 'utf8')).toBe(`v2 file ${f}\nv2 created ${g}\n`);
     // where the writer runs, the batch carries one write of f
     const script = applyScript(blocks).script;
     expect(script.match(new RegExp(`'W ${Buffer.from(f).toString('base64')} `, 'g'))).toHaveLength(1);

@@ -1,13 +1,14 @@
 // creates / removes / unless: what makes a command idempotent. Shared by `command` and `shell`.
 import { commandSucceedsFact, pathExistsFact } from '../../facts/file.js';
-import { optional, string, doc, int } from '../../schema/schema.js';
+import { optional, string, doc, int, plain } from '../../schema/schema.js';
 import { sh, type Script } from '../../shell/sh.js';
+import { carrying } from '../../shell/stdin-command.js';
 import type { Fact, Plan } from '../../types.js';
 
 export const guardArgs = {
-  chdir: doc(optional(string()), 'directory to run in (relative creates/removes paths and unless run there too)'),
-  creates: doc(optional(string()), 'a path; when it exists the command is not run'),
-  removes: doc(optional(string()), 'a path; when it does not exist the command is not run'),
+  chdir: doc(optional(plain()), 'directory to run in (relative creates/removes paths and unless run there too)'),
+  creates: doc(optional(plain()), 'a path; when it exists the command is not run'),
+  removes: doc(optional(plain()), 'a path; when it does not exist the command is not run'),
   unless: doc(optional(string()), 'a shell probe; when it exits 0 the command is not run'),
   timeout: doc(optional(int({ min: 1, max: 604800 })), 'seconds; the command is killed after that long (TERM, then KILL 5 s later) and the task fails'),
 };
@@ -35,8 +36,9 @@ export function guardFacts(a: Guarded): Record<string, Fact<boolean>> {
 
 type GuardValues = { creates?: boolean; removes?: boolean; unless?: boolean };
 
-/** The plan of a guarded command: ok with the guard's reason, or run (unpredictable without a guard). */
-export function planCommand(a: Guarded, now: GuardValues, shown: string, run: Script): Plan {
+/** The plan of a guarded command: ok with the guard's reason, or run (unpredictable without a guard).
+ *  `fd3`: text the command reads on fd 3 (stdin-command.ts: a shell's command line, kept out of argv). */
+export function planCommand(a: Guarded, now: GuardValues, shown: string, run: Script, fd3?: string): Plan {
   if (a.creates && now.creates) return { ok: `${inDir(a, a.creates)} exists` };
   if (a.removes && !now.removes) return { ok: `${inDir(a, a.removes)} does not exist` };
   if (a.unless && now.unless) return { ok: 'the unless probe succeeded' };
@@ -44,7 +46,8 @@ export function planCommand(a: Guarded, now: GuardValues, shown: string, run: Sc
   const invalidates = Object.values(guardFacts(a)).map((f) => f.key);
   // coreutils timeout: the step fails naming the limit, and the run goes on with the next host
   const limited = a.timeout ? sh`{ fleet_rc=0; timeout -k 5 ${String(a.timeout)} ${run} || fleet_rc=$?; if [ $fleet_rc = 124 ] || [ $fleet_rc = 137 ]; then echo ${`timed out after ${a.timeout} s`}; fi; (exit $fleet_rc); }` : run;
-  const step = a.chdir ? sh`cd ${a.chdir} && ${limited}` : limited;
+  const inDirStep = a.chdir ? sh`cd ${a.chdir} && ${limited}` : limited;
+  const step = fd3 === undefined ? inDirStep : carrying(inDirStep, fd3);
   return [{ summary: `run: ${shown}`, steps: [step], invalidates, unpredictable: !guarded || undefined }];
 }
 
