@@ -131,25 +131,42 @@ export class SshTransport implements Transport {
       let ready = false;
       // set once the handshake failed or timed out: a late host key verdict must not touch it
       let gone = false;
-      client.once('ready', () => {
-        ready = true;
-        resolve(client);
-      });
-      client.once('close', () => (gone = true));
-      // `on`, not `once`: a second error (socket error, then timeout) must not go unhandled
-      client.on('error', (err: Error & { level?: string }) => {
-        if (ready) return; // the live connection's own listener (open()) takes over
+      const heard = listen(sock);
+      client.once('handshake', () => (heard.kex = true));
+      const fail = (e: TransportError) => {
         gone = true;
+        clearTimeout(guard);
         client.end();
         sock.destroy();
-        if (hostKeyError) return reject(new TransportError('hostkey', hostKeyError, { cause: err }));
+        reject(e);
+      };
+      const unreachable = (why: string, cause?: unknown) => fail(new TransportError('unreachable', `${hopName(hop)}${through}: ${why}`, { cause }));
+      // ssh2's own ready timeout is cleared when the socket ends: this one always fires
+      const guard = setTimeout(() => unreachable(`no SSH handshake within ${secs(timeoutMs)}${heard.sent()}`), timeoutMs + 1000);
+      client.once('ready', () => {
+        ready = true;
+        clearTimeout(guard);
+        heard.stop();
+        resolve(client);
+      });
+      // a host that hangs up without an SSH error (no banner, after the key exchange...) leaves
+      // ssh2 with nothing to report: without this, connect() would never settle
+      client.once('close', () => {
+        if (!ready && !gone) unreachable(heard.closed(tried));
+        gone = true;
+      });
+      // `on`, not `once`: a second error (socket error, then timeout) must not go unhandled
+      client.on('error', (err: Error & { level?: string }) => {
+        if (ready || gone) return; // the live connection's own listener (open()) takes over
+        if (hostKeyError) return fail(new TransportError('hostkey', hostKeyError, { cause: err }));
         if (err.level === 'client-authentication') {
           const what = tried.length ? tried.join(', ') : 'nothing (no usable key file, no ssh-agent)';
           const skipped = notes.length ? `; ${notes.join('; ')}` : '';
-          return reject(new TransportError('auth', `authentication as ${hopName(hop)} failed; tried ${what}${skipped}`, { cause: err }));
+          return fail(new TransportError('auth', `authentication as ${hopName(hop)} failed; tried ${what}${skipped}`, { cause: err }));
         }
-        if (err.level === 'client-timeout') return reject(new TransportError('unreachable', `${hopName(hop)}${through}: no SSH handshake within ${secs(timeoutMs)}`, { cause: err }));
-        reject(new TransportError('unreachable', `${hopName(hop)}${through}: ${err.message}`, { cause: err }));
+        if (err.level === 'client-timeout') return unreachable(`no SSH handshake within ${secs(timeoutMs)}${heard.sent()}`, err);
+        if (err.level === 'protocol' && /^Connection lost/.test(err.message)) return unreachable(heard.closed(tried), err);
+        unreachable(`${err.message}${heard.sent()}`, err);
       });
       const config: ConnectConfig = {
         sock: sock as ConnectConfig['sock'],
@@ -282,22 +299,33 @@ export class SshTransport implements Transport {
 function captureHostKey(hop: Hop, sock: Duplex, algorithms: string[], timeoutMs: number, viaJump: boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const client = new Client();
+    const heard = listen(sock);
+    client.once('handshake', () => (heard.kex = true));
     let key: Buffer | undefined;
+    let settled = false;
+    const through = viaJump ? ' (through ProxyJump)' : '';
     const done = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(guard);
       client.removeAllListeners('ready');
       client.on('error', () => {}); // late errors after we hung up
       client.end();
       sock.destroy();
       f();
     };
+    const unreachable = (why: string, cause?: unknown) => done(() => reject(new TransportError('unreachable', `${hopName(hop)}${through}: ${why}`, { cause })));
+    const guard = setTimeout(() => unreachable(`no SSH handshake within ${secs(timeoutMs)}${heard.sent()}`), timeoutMs + 1000);
     client.once('ready', () => done(() => (key ? resolve(key) : reject(new TransportError('hostkey', `${hopName(hop)}: no host key seen`)))));
     client.on('error', (err: Error & { level?: string }) => {
       // authHandler said "nothing to try": by then the key exchange, signature included, is done
       if (err.level === 'client-authentication' && key) return done(() => resolve(key!));
-      const through = viaJump ? ' (through ProxyJump)' : '';
-      const why = err.level === 'client-timeout' ? `no SSH handshake within ${secs(timeoutMs)}` : err.message;
-      done(() => reject(new TransportError('unreachable', `${hopName(hop)}${through}: ${why}`, { cause: err })));
+      if (err.level === 'client-timeout') return unreachable(`no SSH handshake within ${secs(timeoutMs)}${heard.sent()}`, err);
+      if (err.level === 'protocol' && /^Connection lost/.test(err.message)) return unreachable(heard.closed([]), err);
+      unreachable(`${err.message}${heard.sent()}`, err);
     });
+    // a hang-up without an SSH error: the key is only good once the exchange completed
+    client.once('close', () => (heard.kex && key ? done(() => resolve(key!)) : unreachable(heard.closed([]))));
     client.connect({
       sock: sock as ConnectConfig['sock'],
       username: hop.user,
@@ -310,6 +338,33 @@ function captureHostKey(hop: Hop, sock: Duplex, algorithms: string[], timeoutMs:
       authHandler: (_left, _partial, next) => next(false as never),
     });
   });
+}
+
+/** What a host sent before the SSH handshake ended (its first bytes), to say why it failed. */
+function listen(sock: Duplex) {
+  let bytes = Buffer.alloc(0);
+  const onData = (d: Buffer) => {
+    bytes = Buffer.concat([bytes, d]).subarray(0, 512);
+    if (bytes.length >= 512) sock.off('data', onData);
+  };
+  sock.on('data', onData);
+  const text = () => bytes.toString('latin1');
+  const ident = () => /(?:^|\n)(SSH-[^\r\n]*)/.exec(text())?.[1];
+  const quoted = (line: string) => JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line);
+  return {
+    /** the key exchange completed */
+    kex: false,
+    stop: () => sock.off('data', onData),
+    /** " (it sent ...)" when the host spoke but not SSH */
+    sent: () => (bytes.length && !ident() ? ` (it sent ${quoted(text().split(/\r?\n/).find((l) => l.trim()) ?? text())} instead of an SSH banner)` : ''),
+    /** why the handshake ended when the host hung up */
+    closed(this: { kex: boolean; sent(): string }, tried: readonly string[]): string {
+      if (this.kex) return `the host closed the connection after the key exchange, before authentication ended${tried.length ? ` (tried ${tried.join(', ')})` : ''}`;
+      const id = ident();
+      if (id) return `the host closed the connection during the key exchange (its banner: ${quoted(id)})`;
+      return `the host closed the connection before sending an SSH banner${this.sent()}`;
+    },
+  };
 }
 
 /** No session channel could be opened: the command never started. */
