@@ -9,7 +9,7 @@ import { checkHostKey } from './host-check.js';
 import { loadKnownHosts, preferredHostKeyAlgorithms, type KnownHostEntry } from './known-hosts.js';
 import { authPlan, methodOf } from './ssh-auth.js';
 import { resolveConnection, type Hop, type ResolvedConnection } from './ssh-config.js';
-import { TransportError, type ConnectionSpec, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, tooMuchOutput, TransportError, type ConnectionSpec, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
 // ssh2 is CommonJS: take its classes from the default export
 const { Client } = ssh2;
@@ -231,6 +231,7 @@ export class SshTransport implements Transport {
 
   private run(live: Live, command: string, opts: ExecOptions): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const maxOutput = this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const { client } = live;
     return new Promise((resolve, reject) => {
       let done = false;
@@ -242,29 +243,50 @@ export class SshTransport implements Transport {
         client.off('close', onClose);
         f();
       };
+      /** give up on the command: kill what it runs on the host (the caller knows how), then hang
+       *  up the channel, then fail; a command that went away meanwhile changes nothing */
+      const abandon = (e: TransportError) =>
+        finish(() => {
+          channel?.pause();
+          channel?.stderr.pause();
+          void (opts.abandon?.() ?? Promise.resolve())
+            .catch(() => undefined)
+            .then(() => {
+              // best effort: sshd may ignore the signal; closing the channel hangs up the command
+              try {
+                channel?.signal('KILL');
+                channel?.close();
+              } catch {}
+              reject(e);
+            });
+        });
       const onClose = () => {
         const why = live.lastError ? `: ${live.lastError.message}` : '';
         finish(() => reject(new TransportError('closed', `${this.target}: connection lost while running a command${why}`)));
       };
       client.once('close', onClose);
-      const timer = setTimeout(() => {
-        finish(() => reject(new TransportError('timeout', `${this.target}: command timed out after ${secs(timeoutMs)}`)));
-        // best effort: sshd may ignore the signal; closing the channel hangs up the command
-        try {
-          channel?.signal('KILL');
-          channel?.close();
-        } catch {}
-      }, timeoutMs);
+      const timer = setTimeout(() => abandon(new TransportError('timeout', `${this.target}: command timed out after ${secs(timeoutMs)}`)), timeoutMs);
       const onChannel = (err: Error | undefined, stream: ClientChannel) => {
         if (err) return finish(() => reject(new NoChannel(`${this.target}: cannot open a session channel: ${err.message}`)));
         channel = stream;
         if (done) return void stream.close(); // timed out while the channel was opening
         const out: Buffer[] = [];
         const errs: Buffer[] = [];
+        let size = 0;
         let code: number | null = null;
         let signal: string | undefined;
-        stream.on('data', (d: Buffer) => out.push(d));
-        stream.stderr.on('data', (d: Buffer) => errs.push(d));
+        const take = (into: Buffer[]) => (d: Buffer) => {
+          if (done) return;
+          size += d.length;
+          // one host's output must not exhaust fleet's memory (or a string's maximum length)
+          if (size > maxOutput) {
+            out.length = errs.length = 0;
+            return abandon(tooMuchOutput(this.target, maxOutput));
+          }
+          into.push(d);
+        };
+        stream.on('data', take(out));
+        stream.stderr.on('data', take(errs));
         stream.on('exit', (c: number | null, s?: string) => {
           code = typeof c === 'number' ? c : null;
           signal = s ?? undefined;
