@@ -148,6 +148,13 @@ describe('broken and hostile hosts at the transport', () => {
       const again = await apply('banner-again', pb, inv);
       expect(again.code, again.stdout + again.stderr).toBe(0);
       expect(again.report().hosts.flatMap((x) => x.tasks.filter((t) => t.status !== 'ok').map((t) => `${x.host}: ${t.task} ${t.status}`))).toEqual([]);
+      // rollback reads the script's own output too: it restores what the first apply did
+      const back = await fleet(['rollback', r.report().runId, '-i', inv]);
+      expect(back.code, back.stdout + back.stderr).toBe(0);
+      for (const h of [a, b]) {
+        expect(back.stdout).toMatch(new RegExp(`^${h.name}: restored [1-9]\\d* \\(.*/srv/banner/a\\.conf`, 'm'));
+        expect(await sh(h, 'ls /srv/banner 2>/dev/null; echo end')).toBe('end\n');
+      }
       // the banners really are printed on a command's stdout (OpenSSH's client, not fleet)
       const ssh = (h: LabHost) => execFileSync('ssh', ['-i', lab.keyPath, '-o', `UserKnownHostsFile=${lab.knownHostsPath}`, '-o', 'BatchMode=yes', `root@${h.ip}`, 'echo command'], { encoding: 'utf8' });
       expect(ssh(a)).toBe(`Welcome to ${a.name}, no newlinecommand\n`);
