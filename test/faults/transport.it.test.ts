@@ -102,6 +102,19 @@ describe('broken and hostile hosts at the transport', () => {
     }
   });
 
+  it('a run whose only host drops the connection after the key exchange ends with a recap and exit 3 (not 13)', async () => {
+    const kex = bad.get('kex-close')!;
+    const known = join(work, 'only.known_hosts');
+    writeFileSync(known, `[127.0.0.1]:${kex.port} ${kex.hostKeyPub}\n`);
+    const inv = join(work, 'only.inventory.yaml');
+    writeFileSync(inv, stringify({ all: { vars: { ansible_user: 'root', ansible_ssh_private_key_file: lab.keyPath, known_hosts_file: known }, hosts: { only: { ansible_host: '127.0.0.1', ansible_port: kex.port } } } }));
+    const r = await apply('only', playbook('only', [fileTask]), inv, ['-e', 'ver=1']);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    // nothing to apply: the dry run's recap is the last word
+    expect(r.stdout).toMatch(/RECAP \(check[\s\S]*only\s+ok=0.*unreachable=1\n\s+root@127\.0\.0\.1:\d+: the host closed the connection after the key exchange/);
+    noStack(r);
+  });
+
   it('a host printing ~200 MB over its max_output fails alone with the limit, no stack trace, and the command is gone', async () => {
     const inv = inventory('loud', { [a.name]: { max_output: 1, bytes: 200_000_000 }, [b.name]: { bytes: 1000 } });
     const pb = playbook('loud', [{ name: 'loud', shell: 'yes fleet-output | head -c {{ bytes }}; echo; echo printed' }, { name: 'after', copy: { dest: '/root/fleet-after', content: 'after\n' } }]);
