@@ -1,7 +1,9 @@
 // SSH on ssh2: one persistent connection per host over a socket we own (TCP_NODELAY: Nagle costs
 // ~40 ms per exec otherwise), keepalives, connect and command timeouts, strict host keys (plain,
 // or a host certificate checked by host-check.ts), keys from files or the agent, ~/.ssh/config and
-// ProxyJump (each jump's forwarded stream is the next hop's socket).
+// ProxyJump (each jump's forwarded stream is the next hop's socket). A handshake always settles
+// within the connect timeout, also when the host hangs up without an SSH error; an exec's output
+// is capped (max_output), and a command given up on is killed first by the caller (ExecOptions).
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type Client as SshClient, type ConnectConfig } from 'ssh2';
