@@ -144,7 +144,7 @@ export class SshTransport implements Transport {
       };
       const unreachable = (why: string, cause?: unknown) => fail(new TransportError('unreachable', `${hopName(hop)}${through}: ${why}`, { cause }));
       // ssh2's own ready timeout is cleared when the socket ends: this one always fires
-      const guard = setTimeout(() => unreachable(`no SSH handshake within ${secs(timeoutMs)}${heard.sent()}`), timeoutMs + 1000);
+      const guard = setTimeout(() => unreachable(heard.timedOut(secs(timeoutMs))), timeoutMs + 1000);
       client.once('ready', () => {
         ready = true;
         clearTimeout(guard);
@@ -166,7 +166,7 @@ export class SshTransport implements Transport {
           const skipped = notes.length ? `; ${notes.join('; ')}` : '';
           return fail(new TransportError('auth', `authentication as ${hopName(hop)} failed; tried ${what}${skipped}`, { cause: err }));
         }
-        if (err.level === 'client-timeout') return unreachable(`no SSH handshake within ${secs(timeoutMs)}${heard.sent()}`, err);
+        if (err.level === 'client-timeout') return unreachable(heard.timedOut(secs(timeoutMs)), err);
         if (err.level === 'protocol' && /^Connection lost/.test(err.message)) return unreachable(heard.closed(tried), err);
         unreachable(`${err.message}${heard.sent()}`, err);
       });
@@ -339,12 +339,12 @@ function captureHostKey(hop: Hop, sock: Duplex, algorithms: string[], timeoutMs:
       f();
     };
     const unreachable = (why: string, cause?: unknown) => done(() => reject(new TransportError('unreachable', `${hopName(hop)}${through}: ${why}`, { cause })));
-    const guard = setTimeout(() => unreachable(`no SSH handshake within ${secs(timeoutMs)}${heard.sent()}`), timeoutMs + 1000);
+    const guard = setTimeout(() => unreachable(heard.timedOut(secs(timeoutMs))), timeoutMs + 1000);
     client.once('ready', () => done(() => (key ? resolve(key) : reject(new TransportError('hostkey', `${hopName(hop)}: no host key seen`)))));
     client.on('error', (err: Error & { level?: string }) => {
       // authHandler said "nothing to try": by then the key exchange, signature included, is done
       if (err.level === 'client-authentication' && key) return done(() => resolve(key!));
-      if (err.level === 'client-timeout') return unreachable(`no SSH handshake within ${secs(timeoutMs)}${heard.sent()}`, err);
+      if (err.level === 'client-timeout') return unreachable(heard.timedOut(secs(timeoutMs)), err);
       if (err.level === 'protocol' && /^Connection lost/.test(err.message)) return unreachable(heard.closed([]), err);
       unreachable(`${err.message}${heard.sent()}`, err);
     });
@@ -381,6 +381,12 @@ function listen(sock: Duplex) {
     stop: () => sock.off('data', onData),
     /** " (it sent ...)" when the host spoke but not SSH */
     sent: () => (bytes.length && !ident() ? ` (it sent ${quoted(text().split(/\r?\n/).find((l) => l.trim()) ?? text())} instead of an SSH banner)` : ''),
+    /** why the handshake did not end within the connect timeout */
+    timedOut(this: { kex: boolean; sent(): string }, within: string): string {
+      if (this.kex) return `the key exchange completed, but authentication did not end within ${within}`;
+      const id = ident();
+      return `no SSH handshake within ${within}${id ? ` (its banner: ${quoted(id)})` : this.sent()}`;
+    },
     /** why the handshake ended when the host hung up */
     closed(this: { kex: boolean; sent(): string }, tried: readonly string[]): string {
       if (this.kex) return `the host closed the connection after the key exchange, before authentication ended${tried.length ? ` (tried ${tried.join(', ')})` : ''}`;

@@ -1,6 +1,7 @@
 // TCP servers on 127.0.0.1 that are not a working sshd: one that accepts and hangs up, one that
 // answers with garbage (then hangs up, or stays silent), one that never says anything, and a real
-// SSH server (ssh2's) that completes the key exchange and then drops the connection. Each records
+// SSH server (ssh2's) that completes the key exchange and then drops the connection, or never
+// answers authentication. Each records
 // how many connections it took.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,12 +10,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import { keygen } from './sshd.js';
 
-export type BadKind = 'close' | 'garbage' | 'garbage-hang' | 'silent' | 'kex-close';
+export type BadKind = 'close' | 'garbage' | 'garbage-hang' | 'silent' | 'kex-close' | 'auth-hang';
 
 export interface BadServer {
   kind: BadKind;
   port: number;
-  /** for kex-close: the host key, as a known_hosts line body `ssh-ed25519 AAAA...` */
+  /** for kex-close and auth-hang: the host key, as a known_hosts line body `ssh-ed25519 AAAA...` */
   hostKeyPub?: string;
   connections: number;
   stop(): Promise<void>;
@@ -26,7 +27,7 @@ export async function startBadServer(kind: BadKind): Promise<BadServer> {
   const sockets = new Set<Socket>();
   let hostKeyPub: string | undefined;
   let onSocket: (s: Socket) => void;
-  if (kind === 'kex-close') {
+  if (kind === 'kex-close' || kind === 'auth-hang') {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-bad-sshd-'));
     hostKeyPub = keygen(join(dir, 'host')).split(' ').slice(0, 2).join(' ');
     const pem = readFileSync(join(dir, 'host'));
@@ -35,7 +36,9 @@ export async function startBadServer(kind: BadKind): Promise<BadServer> {
     // message (as a crashing or killed sshd does)
     const ssh = new ssh2.Server({ hostKeys: [pem] }, (client) => {
       client.on('error', () => {});
-      client.once('handshake', () => (client as unknown as { _sock: Socket })._sock.destroy());
+      // auth-hang: the exchange completes, then no answer to any authentication request
+      if (kind === 'kex-close') client.once('handshake', () => (client as unknown as { _sock: Socket })._sock.destroy());
+      else client.on('authentication', () => {});
     });
     onSocket = (s) => ssh.injectSocket(s);
   } else {

@@ -42,8 +42,8 @@ describe('ssh transport against hosts that are not a working sshd', () => {
   beforeAll(async () => {
     delete process.env.SSH_AUTH_SOCK;
     keygen(key);
-    for (const k of ['close', 'garbage', 'garbage-hang', 'silent', 'kex-close'] as const) servers.set(k, await startBadServer(k));
-    writeFileSync(known, `[127.0.0.1]:${servers.get('kex-close')!.port} ${servers.get('kex-close')!.hostKeyPub}\n`);
+    for (const k of ['close', 'garbage', 'garbage-hang', 'silent', 'kex-close', 'auth-hang'] as const) servers.set(k, await startBadServer(k));
+    writeFileSync(known, (['kex-close', 'auth-hang'] as const).map((k) => `[127.0.0.1]:${servers.get(k)!.port} ${servers.get(k)!.hostKeyPub}\n`).join(''));
   });
   afterAll(async () => {
     for (const s of servers.values()) await s.stop();
@@ -87,6 +87,13 @@ describe('ssh transport against hosts that are not a working sshd', () => {
     expect(e.kind).toBe('unreachable');
     expect(e.message).toMatch(/closed the connection after the key exchange, before authentication ended/);
     expect(ms).toBeLessThan(2000);
+  });
+
+  it('completes the key exchange and never answers authentication: unreachable within the connect timeout, saying so', async () => {
+    const { e, ms } = await connectError(servers.get('auth-hang')!, 1000);
+    expect(e.kind).toBe('unreachable');
+    expect(e.message).toMatch(/the key exchange completed, but authentication did not end within 1 s/);
+    expect(ms).toBeLessThan(3000);
   });
 
   it('an exec on such a host rejects too (no pending promise)', async () => {
