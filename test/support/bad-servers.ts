@@ -1,8 +1,7 @@
 // TCP servers on 127.0.0.1 that are not a working sshd: one that accepts and hangs up, one that
 // answers with garbage (then hangs up, or stays silent), one that never says anything, and a real
 // SSH server (ssh2's) that completes the key exchange and then drops the connection, or never
-// answers authentication. Each records
-// how many connections it took.
+// answers authentication. Each records how many connections it took.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
