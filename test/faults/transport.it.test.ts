@@ -1,6 +1,6 @@
 // Broken and hostile hosts at the transport (issue 17.6), with the fleet CLI against real sshd lab
 // hosts: hosts that are no working sshd (hang up at once, answer garbage, say nothing, drop the
-// connection after the key exchange) are unreachable with the reason while the others converge
+// connection after the key exchange, never answer authentication) are unreachable with the reason while the others converge
 // and the run ends with a recap; a host printing far more than its max_output fails alone, with no
 // stack trace; login banners from ~/.bashrc or /etc/bash.bashrc (with or without a newline) change
 // nothing; a command timeout leaves no process of the command on the host, as root or through
@@ -15,7 +15,7 @@ import { fleet } from '../support/cli.js';
 import { startBadServer, type BadKind, type BadServer } from '../support/bad-servers.js';
 import { readReport, sh, work } from './kit.js';
 
-const BAD: BadKind[] = ['close', 'garbage', 'silent', 'kex-close'];
+const BAD: BadKind[] = ['close', 'garbage', 'silent', 'kex-close', 'auth-hang'];
 
 describe('broken and hostile hosts at the transport', () => {
   let lab: Lab;
@@ -29,8 +29,7 @@ describe('broken and hostile hosts at the transport', () => {
     for (const h of lab.hosts) hosts[h.name] = { ansible_host: h.ip, ...vars[h.name] };
     if (withBad) for (const [k, s] of bad) hosts[`bad-${k}`] = { ansible_host: '127.0.0.1', ansible_port: s.port, connect_timeout: 2 };
     const known = join(work, `${name}.known_hosts`);
-    const kex = bad.get('kex-close');
-    writeFileSync(known, kex ? `[127.0.0.1]:${kex.port} ${kex.hostKeyPub}\n` : '');
+    writeFileSync(known, [...bad.values()].flatMap((x) => (x.hostKeyPub ? [`[127.0.0.1]:${x.port} ${x.hostKeyPub}\n`] : [])).join(''));
     const file = join(work, `${name}.inventory.yaml`);
     writeFileSync(file, stringify({ all: { vars: { ansible_user: 'root', ansible_ssh_private_key_file: lab.keyPath, known_hosts_file: [lab.knownHostsPath, known] }, hosts } }));
     return file;
@@ -73,6 +72,7 @@ describe('broken and hostile hosts at the transport', () => {
       garbage: /closed the connection before sending an SSH banner \(it sent "HTTP\/1\.1 400 Bad Request" instead of an SSH banner\)/,
       silent: /no SSH handshake within 2 s/,
       'kex-close': /closed the connection after the key exchange, before authentication ended/,
+      'auth-hang': /the key exchange completed, but authentication did not end within 2 s/,
     };
     for (const k of BAD) {
       expect(host(r, `bad-${k}`).status, k).toBe('unreachable');
