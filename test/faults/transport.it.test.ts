@@ -1,10 +1,11 @@
 // Broken and hostile hosts at the transport (issue 17.6), with the fleet CLI against real sshd lab
 // hosts: hosts that are no working sshd (hang up at once, answer garbage, say nothing, drop the
-// connection after the key exchange, never answer authentication) are unreachable with the reason while the others converge
-// and the run ends with a recap; a host printing far more than its max_output fails alone, with no
-// stack trace; login banners from ~/.bashrc or /etc/bash.bashrc (with or without a newline) change
-// nothing; a command timeout leaves no process of the command on the host, as root or through
-// sudo (use_pty). Hosts' state is read with docker exec, never through fleet's report.
+// connection after the key exchange, never answer authentication) are unreachable with the
+// reason while the others converge and the run ends with a recap; a host printing far more than
+// its max_output fails alone, with no stack trace; login banners from ~/.bashrc or
+// /etc/bash.bashrc (with or without a newline) change nothing; a command timeout leaves no process
+// of the command on the host, as root or through sudo (use_pty). Hosts' state is read with docker
+// exec, never through fleet's report.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
