@@ -6,7 +6,9 @@
 // daemon a step started, which lives in a session of its own anyway. The kill script finds the
 // tagged processes through /proc, takes their sessions, and kills every process in them: TERM,
 // up to 3 s of grace, then KILL (also for what was forked meanwhile). It runs in a session of its
-// own, as the same user, and the tag is neither in its argv nor in any process's but its stdin.
+// own, as the same user, and the tag is not in its argv. The tag is no secret (`ps` can show it
+// in sudo's argv), so a tagged process counts only when it runs as that user, really and
+// effectively: another user tagging a process of a service's session cannot make fleet kill it.
 import { quote } from '../shell/sh.js';
 
 export const EXEC_TAG = 'FLEET_EXEC';
@@ -16,9 +18,13 @@ export const untag = `unset ${EXEC_TAG}\n`;
 
 export function killScript(tag: string): string {
   return `exec 2>/dev/null
+fleet_me=$(id -u)
 fleet_sids=
 for f in $(printf '%s\\n' ${quote(`${EXEC_TAG}=${tag}`)} | grep -lsxzF -f - /proc/[0-9]*/environ); do
-  p=\${f#/proc/}; IFS= read -r s < "/proc/\${p%/environ}/stat" || continue
+  p=\${f#/proc/}; p=\${p%/environ}
+  set -- $(grep -s '^Uid:' "/proc/$p/status")
+  [ "$2 $3" = "$fleet_me $fleet_me" ] || continue
+  IFS= read -r s < "/proc/$p/stat" || continue
   set -- \${s##*) }
   case $4 in 0|1) ;; *) fleet_sids="$fleet_sids $4 " ;; esac
 done
