@@ -179,6 +179,33 @@ describe('broken and hostile hosts at the transport', () => {
     }
   });
 
+  it('a local user who copies the kill tag from ps into a process of a session it shares with root cannot make fleet kill that session', async () => {
+    // a full host: its root has CAP_SYS_PTRACE, as on a real machine, so it can read every
+    // process's environment (a light host's root only reads root's)
+    const full = await startLab({ name: 'transport-full', hosts: [{ kind: 'full' }] });
+    try {
+      const h = full.hosts[0]!;
+      await h.exec('useradd -m -s /bin/bash ops && echo "ops ALL=(ALL) NOPASSWD: ALL" > /etc/sudoers.d/ops && mkdir -p -m 700 /home/ops/.ssh && cp /root/.ssh/authorized_keys /home/ops/.ssh/ && chown -R ops /home/ops/.ssh');
+      expect(await sh(h, 'grep -h use_pty /etc/sudoers /etc/sudoers.d/* || true')).toMatch(/Defaults\s+use_pty/);
+      // a session like a service's: a root process (the victim) and, as nobody, a watcher that
+      // starts a process carrying every FLEET_EXEC=... it sees in ps (sudo's argv shows it)
+      const watcher = `while :; do for t in $(ps -eo args | grep -o "FLEET_EXEC=[0-9a-f]*" | sort -u); do [ -e /tmp/seen.$t ] || { : > /tmp/seen.$t; env $t sleep 7002 & }; done; sleep 0.1; done`;
+      const sid = (await sh(h, `setsid sh -c 'sleep 7001 & exec setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c ${JSON.stringify(watcher).replace(/\$/g, '\\$')}' </dev/null >/dev/null 2>&1 & echo $!`)).trim();
+      expect(sid).toMatch(/^\d+$/);
+      const inv = join(work, 'attacker.inventory.yaml');
+      writeFileSync(inv, stringify({ all: { vars: { ansible_user: 'ops', ansible_become: true, ansible_ssh_private_key_file: full.keyPath, known_hosts_file: full.knownHostsPath, command_timeout: 3 }, hosts: { [h.name]: { ansible_host: h.ip } } } }));
+      const r = await apply('attacker', playbook('attacker', [{ name: 'nap', shell: 'sleep 600' }]), inv);
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      expect(host(r, h.name).error).toMatch(/command timed out after 3 s/);
+      expect(await sh(h, 'pgrep -fx "sleep 7001" >/dev/null && echo alive')).toBe('alive\n');
+      // the attack ran: a process of nobody's carries the tag of the timed-out command
+      expect(await sh(h, 'for p in $(pgrep -u nobody -x sleep); do tr "\\0" "\\n" < /proc/$p/environ; done | grep -c "^FLEET_EXEC=[0-9a-f]"')).not.toBe('0\n');
+      expect(await sh(h, 'pgrep -fx "sleep 600" || echo none')).toBe('none\n');
+    } finally {
+      await full.stop();
+    }
+  });
+
   for (const via of ['root', 'sudo'] as const) {
     it(`a command timeout leaves no process of the command on the host (${via === 'root' ? 'as root' : 'through sudo with use_pty'})`, async () => {
       let vars: Record<string, unknown> = { command_timeout: 3, nap: 600 };
