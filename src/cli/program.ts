@@ -41,6 +41,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     tags: o.tags ? String(o.tags).split(',').map((t) => t.trim()) : undefined,
     extraVars,
     becomePassword,
+    debug,
   });
   const becomePass = async (ask: boolean): Promise<string | undefined> => {
     if (!ask || io.env.FLEET_BECOME_PASSWORD !== undefined) {

@@ -132,14 +132,17 @@ const beginMark = (nonce: string, i: number) => `printf '%s\\n' '${nonce} B ${i}
 const endMark = (nonce: string, i: number, status: string) => `printf '\\n%s %s\\n' '${nonce} E ${i}' ${status}`;
 
 /** Split framed output back into sections; a section that never ended is missing from the map.
- *  One pass over the markers: this runs on every exec's output, for every host. */
+ *  One pass over the markers: this runs on every exec's output, for every host. A begin marker
+ *  need not start a line: what the host's shell prints before the script runs (a banner from
+ *  ~/.bashrc or /etc/bash.bashrc, without a newline of its own) is glued to the first one. The
+ *  markers stay exact (the run's nonce, and the line's end); an end marker follows the newline
+ *  printed before it. */
 export function parseFramed(stdout: string, nonce: string): Map<number, Section> {
   const out = new Map<number, Section>();
   let open: { i: number; start: number } | undefined;
-  for (const m of stdout.matchAll(new RegExp(`^${nonce} (?:B (\\d+)|E (\\d+) (\\d+))$`, 'gm'))) {
+  for (const m of stdout.matchAll(new RegExp(`${nonce} (?:B (\\d+)|E (\\d+) (\\d+))$`, 'gm'))) {
     if (m[1] !== undefined) open = { i: Number(m[1]), start: m.index + m[0].length + 1 };
-    else if (open && Number(m[2]) === open.i) {
-      // the end marker is printed after a newline of its own
+    else if (open && Number(m[2]) === open.i && stdout[m.index - 1] === '\n') {
       out.set(open.i, { out: stdout.slice(open.start, m.index - 1), code: Number(m[3]) });
       open = undefined;
     }

@@ -45,6 +45,8 @@ export interface RunOptions {
   expect?: Map<string, Record<number, PlanExpectation>>;
   /** the plays as preparePlays gave them for these options (a dry run's, reused by its apply) */
   prepared?: PreparedPlays;
+  /** --debug: a host's internal error keeps its stack trace */
+  debug?: boolean;
 }
 
 export type PreparedPlays = { play: Playbook['plays'][number]; hosts: HostPlan[] }[];
@@ -197,7 +199,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     } catch (e) {
       for (const res of partial) emit({ type: 'task', host: hp.host, result: res });
       if (e instanceof TransportError) {
-        r.status = 'unreachable';
+        // too much output: the host answered, what it ran failed
+        r.status = e.kind === 'output' ? 'failed' : 'unreachable';
         r.error = e.message;
       } else if (e instanceof DriftRefusal) {
         r.status = 'refused';
@@ -206,8 +209,9 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
         r.status = 'failed';
         r.error = e.message;
       } else {
+        // a bug of fleet's on one host: that host fails, the others go on; the stack only on request
         r.status = 'failed';
-        r.error = `internal error: ${(e as Error).stack ?? String(e)}`;
+        r.error = `internal error: ${opts.debug ? ((e as Error).stack ?? String(e)) : `${(e as Error).message ?? String(e)} (run with --debug for the stack trace)`}`;
       }
     }
     r.tasks.push(...partial);

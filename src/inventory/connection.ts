@@ -46,6 +46,8 @@ export function toConnectionSpec(vars: Vars): ConnectionSpec {
   const timeout = num(['ansible_timeout', 'connect_timeout'], 0.001, 86400, 'a number of seconds');
   const commandTimeout = num(['command_timeout'], 1, 7 * 86400, 'a number of seconds');
   const keepalive = num(['keepalive_interval'], 1, 3600, 'a number of seconds');
+  // MiB one exec may print; the top stays below the longest string Node can hold (~512 MiB)
+  const maxOutput = num(['max_output'], 0.01, 256, 'a number of MiB from 0.01 to 256');
   const knownHosts = list('ansible_ssh_known_hosts_file', 'known_hosts_file');
   return {
     connection: conn === 'local' ? 'local' : 'ssh',
@@ -58,6 +60,7 @@ export function toConnectionSpec(vars: Vars): ConnectionSpec {
     connectTimeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
     commandTimeoutMs: commandTimeout === undefined ? undefined : Math.round(commandTimeout * 1000),
     keepaliveIntervalMs: keepalive === undefined ? undefined : Math.round(keepalive * 1000),
+    maxOutputBytes: maxOutput === undefined ? undefined : Math.round(maxOutput * 2 ** 20),
   };
 }
 

@@ -4,5 +4,5 @@ import { SshTransport } from './ssh.js';
 import type { ConnectionSpec, Transport } from './transport.js';
 
 export function createTransport(spec: ConnectionSpec): Transport {
-  return spec.connection === 'local' ? new LocalTransport(spec.commandTimeoutMs) : new SshTransport(spec);
+  return spec.connection === 'local' ? new LocalTransport(spec.commandTimeoutMs, spec.maxOutputBytes) : new SshTransport(spec);
 }

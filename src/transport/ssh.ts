@@ -1,7 +1,9 @@
 // SSH on ssh2: one persistent connection per host over a socket we own (TCP_NODELAY: Nagle costs
 // ~40 ms per exec otherwise), keepalives, connect and command timeouts, strict host keys (plain,
 // or a host certificate checked by host-check.ts), keys from files or the agent, ~/.ssh/config and
-// ProxyJump (each jump's forwarded stream is the next hop's socket).
+// ProxyJump (each jump's forwarded stream is the next hop's socket). A handshake always settles
+// within the connect timeout, also when the host hangs up without an SSH error; an exec's output
+// is capped (max_output), and a command given up on is killed first by the caller (ExecOptions).
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type Client as SshClient, type ConnectConfig } from 'ssh2';
@@ -9,7 +11,7 @@ import { checkHostKey } from './host-check.js';
 import { loadKnownHosts, preferredHostKeyAlgorithms, type KnownHostEntry } from './known-hosts.js';
 import { authPlan, methodOf } from './ssh-auth.js';
 import { resolveConnection, type Hop, type ResolvedConnection } from './ssh-config.js';
-import { TransportError, type ConnectionSpec, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, tooMuchOutput, TransportError, type ConnectionSpec, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
 // ssh2 is CommonJS: take its classes from the default export
 const { Client } = ssh2;
@@ -131,25 +133,42 @@ export class SshTransport implements Transport {
       let ready = false;
       // set once the handshake failed or timed out: a late host key verdict must not touch it
       let gone = false;
-      client.once('ready', () => {
-        ready = true;
-        resolve(client);
-      });
-      client.once('close', () => (gone = true));
-      // `on`, not `once`: a second error (socket error, then timeout) must not go unhandled
-      client.on('error', (err: Error & { level?: string }) => {
-        if (ready) return; // the live connection's own listener (open()) takes over
+      const heard = listen(sock);
+      client.once('handshake', () => (heard.kex = true));
+      const fail = (e: TransportError) => {
         gone = true;
+        clearTimeout(guard);
         client.end();
         sock.destroy();
-        if (hostKeyError) return reject(new TransportError('hostkey', hostKeyError, { cause: err }));
+        reject(e);
+      };
+      const unreachable = (why: string, cause?: unknown) => fail(new TransportError('unreachable', `${hopName(hop)}${through}: ${why}`, { cause }));
+      // ssh2's own ready timeout is cleared when the socket ends: this one always fires
+      const guard = setTimeout(() => unreachable(heard.timedOut(secs(timeoutMs))), timeoutMs + 1000);
+      client.once('ready', () => {
+        ready = true;
+        clearTimeout(guard);
+        heard.stop();
+        resolve(client);
+      });
+      // a host that hangs up without an SSH error (no banner, after the key exchange...) leaves
+      // ssh2 with nothing to report: without this, connect() would never settle
+      client.once('close', () => {
+        if (!ready && !gone) unreachable(heard.closed(tried));
+        gone = true;
+      });
+      // `on`, not `once`: a second error (socket error, then timeout) must not go unhandled
+      client.on('error', (err: Error & { level?: string }) => {
+        if (ready || gone) return; // the live connection's own listener (open()) takes over
+        if (hostKeyError) return fail(new TransportError('hostkey', hostKeyError, { cause: err }));
         if (err.level === 'client-authentication') {
           const what = tried.length ? tried.join(', ') : 'nothing (no usable key file, no ssh-agent)';
           const skipped = notes.length ? `; ${notes.join('; ')}` : '';
-          return reject(new TransportError('auth', `authentication as ${hopName(hop)} failed; tried ${what}${skipped}`, { cause: err }));
+          return fail(new TransportError('auth', `authentication as ${hopName(hop)} failed; tried ${what}${skipped}`, { cause: err }));
         }
-        if (err.level === 'client-timeout') return reject(new TransportError('unreachable', `${hopName(hop)}${through}: no SSH handshake within ${secs(timeoutMs)}`, { cause: err }));
-        reject(new TransportError('unreachable', `${hopName(hop)}${through}: ${err.message}`, { cause: err }));
+        if (err.level === 'client-timeout') return unreachable(heard.timedOut(secs(timeoutMs)), err);
+        if (err.level === 'protocol' && /^Connection lost/.test(err.message)) return unreachable(heard.closed(tried), err);
+        unreachable(`${err.message}${heard.sent()}`, err);
       });
       const config: ConnectConfig = {
         sock: sock as ConnectConfig['sock'],
@@ -214,6 +233,7 @@ export class SshTransport implements Transport {
 
   private run(live: Live, command: string, opts: ExecOptions): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const maxOutput = this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const { client } = live;
     return new Promise((resolve, reject) => {
       let done = false;
@@ -225,29 +245,50 @@ export class SshTransport implements Transport {
         client.off('close', onClose);
         f();
       };
+      /** give up on the command: kill what it runs on the host (the caller knows how), then hang
+       *  up the channel, then fail; a command that went away meanwhile changes nothing */
+      const abandon = (e: TransportError) =>
+        finish(() => {
+          channel?.pause();
+          channel?.stderr.pause();
+          void (opts.abandon?.() ?? Promise.resolve())
+            .catch(() => undefined)
+            .then(() => {
+              // best effort: sshd may ignore the signal; closing the channel hangs up the command
+              try {
+                channel?.signal('KILL');
+                channel?.close();
+              } catch {}
+              reject(e);
+            });
+        });
       const onClose = () => {
         const why = live.lastError ? `: ${live.lastError.message}` : '';
         finish(() => reject(new TransportError('closed', `${this.target}: connection lost while running a command${why}`)));
       };
       client.once('close', onClose);
-      const timer = setTimeout(() => {
-        finish(() => reject(new TransportError('timeout', `${this.target}: command timed out after ${secs(timeoutMs)}`)));
-        // best effort: sshd may ignore the signal; closing the channel hangs up the command
-        try {
-          channel?.signal('KILL');
-          channel?.close();
-        } catch {}
-      }, timeoutMs);
+      const timer = setTimeout(() => abandon(new TransportError('timeout', `${this.target}: command timed out after ${secs(timeoutMs)}`)), timeoutMs);
       const onChannel = (err: Error | undefined, stream: ClientChannel) => {
         if (err) return finish(() => reject(new NoChannel(`${this.target}: cannot open a session channel: ${err.message}`)));
         channel = stream;
         if (done) return void stream.close(); // timed out while the channel was opening
         const out: Buffer[] = [];
         const errs: Buffer[] = [];
+        let size = 0;
         let code: number | null = null;
         let signal: string | undefined;
-        stream.on('data', (d: Buffer) => out.push(d));
-        stream.stderr.on('data', (d: Buffer) => errs.push(d));
+        const take = (into: Buffer[]) => (d: Buffer) => {
+          if (done) return;
+          size += d.length;
+          // one host's output must not exhaust fleet's memory (or a string's maximum length)
+          if (size > maxOutput) {
+            out.length = errs.length = 0;
+            return abandon(tooMuchOutput(this.target, maxOutput));
+          }
+          into.push(d);
+        };
+        stream.on('data', take(out));
+        stream.stderr.on('data', take(errs));
         stream.on('exit', (c: number | null, s?: string) => {
           code = typeof c === 'number' ? c : null;
           signal = s ?? undefined;
@@ -282,22 +323,33 @@ export class SshTransport implements Transport {
 function captureHostKey(hop: Hop, sock: Duplex, algorithms: string[], timeoutMs: number, viaJump: boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const client = new Client();
+    const heard = listen(sock);
+    client.once('handshake', () => (heard.kex = true));
     let key: Buffer | undefined;
+    let settled = false;
+    const through = viaJump ? ' (through ProxyJump)' : '';
     const done = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(guard);
       client.removeAllListeners('ready');
       client.on('error', () => {}); // late errors after we hung up
       client.end();
       sock.destroy();
       f();
     };
+    const unreachable = (why: string, cause?: unknown) => done(() => reject(new TransportError('unreachable', `${hopName(hop)}${through}: ${why}`, { cause })));
+    const guard = setTimeout(() => unreachable(heard.timedOut(secs(timeoutMs))), timeoutMs + 1000);
     client.once('ready', () => done(() => (key ? resolve(key) : reject(new TransportError('hostkey', `${hopName(hop)}: no host key seen`)))));
     client.on('error', (err: Error & { level?: string }) => {
       // authHandler said "nothing to try": by then the key exchange, signature included, is done
       if (err.level === 'client-authentication' && key) return done(() => resolve(key!));
-      const through = viaJump ? ' (through ProxyJump)' : '';
-      const why = err.level === 'client-timeout' ? `no SSH handshake within ${secs(timeoutMs)}` : err.message;
-      done(() => reject(new TransportError('unreachable', `${hopName(hop)}${through}: ${why}`, { cause: err })));
+      if (err.level === 'client-timeout') return unreachable(heard.timedOut(secs(timeoutMs)), err);
+      if (err.level === 'protocol' && /^Connection lost/.test(err.message)) return unreachable(heard.closed([]), err);
+      unreachable(`${err.message}${heard.sent()}`, err);
     });
+    // a hang-up without an SSH error: the key is only good once the exchange completed
+    client.once('close', () => (heard.kex && key ? done(() => resolve(key!)) : unreachable(heard.closed([]))));
     client.connect({
       sock: sock as ConnectConfig['sock'],
       username: hop.user,
@@ -310,6 +362,39 @@ function captureHostKey(hop: Hop, sock: Duplex, algorithms: string[], timeoutMs:
       authHandler: (_left, _partial, next) => next(false as never),
     });
   });
+}
+
+/** What a host sent before the SSH handshake ended (its first bytes), to say why it failed. */
+function listen(sock: Duplex) {
+  let bytes = Buffer.alloc(0);
+  const onData = (d: Buffer) => {
+    bytes = Buffer.concat([bytes, d]).subarray(0, 512);
+    if (bytes.length >= 512) sock.off('data', onData);
+  };
+  sock.on('data', onData);
+  const text = () => bytes.toString('latin1');
+  const ident = () => /(?:^|\n)(SSH-[^\r\n]*)/.exec(text())?.[1];
+  const quoted = (line: string) => JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line);
+  return {
+    /** the key exchange completed */
+    kex: false,
+    stop: () => sock.off('data', onData),
+    /** " (it sent ...)" when the host spoke but not SSH */
+    sent: () => (bytes.length && !ident() ? ` (it sent ${quoted(text().split(/\r?\n/).find((l) => l.trim()) ?? text())} instead of an SSH banner)` : ''),
+    /** why the handshake did not end within the connect timeout */
+    timedOut(this: { kex: boolean; sent(): string }, within: string): string {
+      if (this.kex) return `the key exchange completed, but authentication did not end within ${within}`;
+      const id = ident();
+      return `no SSH handshake within ${within}${id ? ` (its banner: ${quoted(id)})` : this.sent()}`;
+    },
+    /** why the handshake ended when the host hung up */
+    closed(this: { kex: boolean; sent(): string }, tried: readonly string[]): string {
+      if (this.kex) return `the host closed the connection after the key exchange, before authentication ended${tried.length ? ` (tried ${tried.join(', ')})` : ''}`;
+      const id = ident();
+      if (id) return `the host closed the connection during the key exchange (its banner: ${quoted(id)})`;
+      return `the host closed the connection before sending an SSH banner${this.sent()}`;
+    },
+  };
 }
 
 /** No session channel could be opened: the command never started. */

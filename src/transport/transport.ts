@@ -13,7 +13,15 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** kill the command and fail after this long (default: the transport's command timeout) */
   timeoutMs?: number;
+  /** called when the transport gives up on the command (timeout, too much output), before it
+   *  hangs up the channel: kills what the command runs on the host (engine/kill.ts) */
+  abandon?: () => Promise<void>;
 }
+
+/** what one exec may print (stdout and stderr together) unless the host's max_output says otherwise */
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+export const mib = (bytes: number): string => `${Math.round((bytes / 2 ** 20) * 100) / 100} MiB`;
 
 export interface Transport {
   /** human name for messages: user@host:port or 'local' */
@@ -27,7 +35,8 @@ export interface Transport {
   readonly execCount: number;
 }
 
-export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'closed' | 'config';
+/** `output`: the command printed more than the host's limit (the host failed, it is reachable) */
+export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'closed' | 'config' | 'output';
 
 /** The host could not be reached or the channel broke: the host is "unreachable", not "failed". */
 export class TransportError extends Error {
@@ -40,6 +49,10 @@ export class TransportError extends Error {
     this.name = 'TransportError';
   }
 }
+
+/** The error of a command that printed more than its host's limit: the host failed. */
+export const tooMuchOutput = (target: string, max: number): TransportError =>
+  new TransportError('output', `${target}: the command printed more than ${mib(max)} (the host's max_output); fleet stopped reading and ended the command`);
 
 /** Connection settings of one host, resolved from inventory vars and ~/.ssh/config. */
 export interface ConnectionSpec {
@@ -56,6 +69,8 @@ export interface ConnectionSpec {
   proxyJump?: string;
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
+  /** what one exec may print, stdout and stderr together (default DEFAULT_MAX_OUTPUT_BYTES) */
+  maxOutputBytes?: number;
   keepaliveIntervalMs?: number;
   password?: string;
 }

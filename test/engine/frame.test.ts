@@ -51,6 +51,22 @@ describe('framing', () => {
     expect(s.has(3)).toBe(false);
   });
 
+  for (const banner of ['Welcome to prod-17!', 'Welcome\nto prod-17!\n', '\n']) {
+    it(`reads every section when the host's shell printed ${JSON.stringify(banner)} before the script ran`, () => {
+      const f = gatherScript([{ probe: raw('printf one') }, { probe: raw('echo two; exit 5') }]);
+      const s = parseFramed(banner + runSh(f.script).stdout, f.nonce);
+      expect(s.get(0)).toEqual({ out: 'one', code: 0 });
+      expect(s.get(1)).toEqual({ out: 'two\n', code: 5 });
+      const a = applyScript([{ steps: [raw('echo done')], continueOnError: false }]);
+      expect(parseFramed(banner + runSh(a.script).stdout, a.nonce).get(0)).toEqual({ out: 'done\n', code: 0 });
+    });
+  }
+
+  it('takes only exact markers: the nonce, then the whole rest of the line', () => {
+    const out = 'N B 0\nN B 1 more\nxN E 1 0\n\nN E 0 0 x\nN E 0 7\n';
+    expect(parseFramed(out, 'N')).toEqual(new Map([[0, { out: 'N B 1 more\nxN E 1 0\n\nN E 0 0 x', code: 7 }]]));
+  });
+
   it('treats a section that never ended as missing', () => {
     expect(parseFramed('N B 0\npartial output', 'N').size).toBe(0);
   });

@@ -321,3 +321,22 @@ describe('engine: lean scripts, for hosts with perl', () => {
     await pool.closeAll();
   });
 });
+
+describe('engine: a host fleet cannot handle', () => {
+  // a bug below the engine on one host (not a TransportError): that host fails, the others go on
+  class Broken extends LocalTransport {
+    override exec(): never {
+      throw new TypeError('boom');
+    }
+  }
+  const pool = () => new ConnectionPool((spec) => (spec.host === 'h1' ? new Broken() : new LocalTransport()));
+  const pb = () => playbook(`- hosts: all\n  tasks:\n    - name: t\n      put: { path: /dev/null, content: "" }\n`);
+
+  it('fails with the message only, the stack trace with --debug', async () => {
+    const r = await runPlaybook(pb(), inventory(['h1', 'h2']), { mode: 'check', registry, connections: pool(), journal: false });
+    expect(r.hosts.find((h) => h.host === 'h1')).toMatchObject({ status: 'failed', error: 'internal error: boom (run with --debug for the stack trace)' });
+    expect(r.hosts.find((h) => h.host === 'h2')!.status).not.toBe('failed');
+    const d = await runPlaybook(pb(), inventory(['h1']), { mode: 'check', registry, connections: pool(), journal: false, debug: true });
+    expect(d.hosts[0]!.error).toMatch(/^internal error: TypeError: boom\n\s+at /);
+  });
+});

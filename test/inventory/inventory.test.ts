@@ -74,6 +74,14 @@ describe('inventory', () => {
     expect(() => toConnectionSpec({ inventory_hostname: 'x', keepalive_interval: 'soon' })).toThrow(/keepalive_interval/);
   });
 
+  it('maps max_output, in MiB, and refuses what Node could not hold', () => {
+    expect(toConnectionSpec({ inventory_hostname: 'x' }).maxOutputBytes).toBeUndefined();
+    expect(toConnectionSpec({ inventory_hostname: 'x', max_output: 1 }).maxOutputBytes).toBe(1024 * 1024);
+    expect(toConnectionSpec({ inventory_hostname: 'x', max_output: '0.5' }).maxOutputBytes).toBe(512 * 1024);
+    expect(() => toConnectionSpec({ inventory_hostname: 'x', max_output: 1024 })).toThrow(/max_output is 1024; use a number of MiB from 0.01 to 256/);
+    expect(() => toConnectionSpec({ inventory_hostname: 'x', max_output: 'lots' })).toThrow(/max_output/);
+  });
+
   it('defaults to localhost over a local connection', () => {
     const inv = defaultInventory();
     expect(toConnectionSpec(inv.hosts.get('localhost')!.vars).connection).toBe('local');

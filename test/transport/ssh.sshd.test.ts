@@ -105,6 +105,39 @@ describe.skipIf(sshdMissing)('ssh transport against a real sshd', () => {
     await t.close();
   });
 
+  it('on a timeout, the caller kills the command (abandon) before the channel is hung up', async () => {
+    const t = new SshTransport(spec());
+    const pidFile = join(dir, 'abandon.pid');
+    const seen: string[] = [];
+    const e = await fail(
+      t.exec(`echo $$ > ${pidFile}; sleep 30`, {
+        timeoutMs: 500,
+        abandon: async () => {
+          // the command still runs while the caller looks at it
+          seen.push((await t.exec(`kill -0 "$(cat ${pidFile})" && echo alive`)).stdout.trim());
+        },
+      }),
+    );
+    expect(e.kind).toBe('timeout');
+    expect(seen).toEqual(['alive']);
+    await t.close();
+  });
+
+  it('fails a command that prints more than maxOutputBytes, and the connection stays usable', async () => {
+    const t = new SshTransport(spec({ maxOutputBytes: 1024 * 1024 }));
+    let abandoned = 0;
+    const e = await fail(t.exec('yes fleet | head -c 300000000', { abandon: async () => void abandoned++ }));
+    expect(e.kind).toBe('output');
+    expect(e.message).toBe(`root@127.0.0.1:${sshd.port}: the command printed more than 1 MiB (the host's max_output); fleet stopped reading and ended the command`);
+    expect(abandoned).toBe(1);
+    // stderr counts too
+    expect((await fail(t.exec('yes fleet | head -c 3000000 >&2'))).kind).toBe('output');
+    const ok = await t.exec('yes fleet | head -c 1000000 | wc -c');
+    expect(ok.stdout).toBe('1000000\n');
+    expect((await t.exec('yes fleet | head -c 1048576')).stdout.length).toBe(1048576);
+    await t.close();
+  });
+
   it('a connection dropped mid-command rejects as closed; the next exec reconnects', async () => {
     const t = new SshTransport(spec());
     const first = await t.exec('echo $SSH_CONNECTION');
