@@ -87,8 +87,11 @@ export const bool = (): Schema<boolean> =>
   });
 
 export function oneOf<const T extends string>(values: readonly T[]): Schema<T> {
+  // YAML 1.1 reads an unquoted off/no/on/yes as a boolean (as Ansible does): `tcp: off` means 'off'
+  const asBool = (b: boolean) => values.filter((x) => (b ? /^(?:on|yes|true)$/i : /^(?:off|no|false)$/i).test(x));
   return scalar('enum', values.map((v) => `'${v}'`).join(' | '), (v, p) => {
     if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+    if (typeof v === 'boolean' && asBool(v).length === 1) return asBool(v)[0]!;
     const got = typeof v === 'string' ? `'${v}'${didYouMean(v, values)}` : typeName(v);
     throw new SchemaError(p, `must be one of ${values.join(', ')}; got ${got}`);
   });

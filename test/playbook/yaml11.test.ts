@@ -17,3 +17,12 @@ describe('YAML 1.1 scalars, as Ansible reads them', () => {
     expect(parseYaml('a: &x { k: 1 }\nb: { <<: *x, j: 2 }\n', 'x.yaml', 'test').doc.toJS()).toEqual({ a: { k: 1 }, b: { k: 1, j: 2 } });
   });
 });
+
+describe('enum arguments under YAML 1.1', () => {
+  it("an unquoted off (a boolean in YAML 1.1) is the enum's 'off'", async () => {
+    const { oneOf, parseArgs } = await import('../../src/schema/schema.js');
+    expect(parseArgs(oneOf(['report', 'tls', 'off']), false)).toBe('off');
+    expect(() => parseArgs(oneOf(['report', 'tls', 'off']), true)).toThrow(/must be one of report, tls, off/);
+    expect(parseArgs(oneOf(['on', 'off']), true)).toBe('on');
+  });
+});
