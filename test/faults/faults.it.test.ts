@@ -31,7 +31,10 @@ describe('faults in the lab', () => {
     await nap(bad, s);
   }
   const hostOf = (r: { report: () => { hosts: { host: string; status: string; error?: string; tasks: { task: string; status: string; reason?: string }[] }[] } }, name: string) => r.report().hosts.find((x) => x.host === name)!;
+  /** the other hosts finish while the faulty host is still busy (waited for: their apply runs
+   *  alongside), then hold version 2 whole */
   async function othersDone(dir: string) {
+    for (const h of good) await until(h, `grep -qx '2 a on ${h.name}' ${dir}/a.conf && [ "$(head -c 2 ${dir}/b.conf)" = '2 ' ]`, 30_000);
     for (const h of good) await expectVersion(h, dir, 2);
   }
 
