@@ -261,10 +261,11 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .command('up')
     .description('start lab hosts with a mix of problem scenarios and write .lab/inventory.yaml')
     .addOption(new Option('--hosts <n>', 'number of hosts').default(3).argParser((v) => positiveInt(v, '--hosts')))
+    .addOption(new Option('--proxmox <n>', 'also start n Proxmox nodes (pve1..) with LXC guests reached by pct').default(0).argParser((v) => (v === '0' ? 0 : positiveInt(v, '--proxmox'))))
     .option('--dir <dir>', 'where to write the inventory and key', '.lab')
     .action(async (o) => {
       const { labUp } = await import('../lab/cli.js');
-      const r = await labUp({ hosts: o.hosts, dir: resolve(io.cwd, o.dir) }).catch((e: Error) => {
+      const r = await labUp({ hosts: o.hosts, proxmox: o.proxmox, dir: resolve(io.cwd, o.dir) }).catch((e: Error) => {
         throw new FleetError(`lab up: ${e.message}`, ExitCode.internal);
       });
       io.stdout.write(`lab up: ${r.hosts.length} hosts\ninventory: ${r.inventoryPath}\ntry: fleet apply playbooks/harden.yaml -i ${r.inventoryPath} --check --diff\n`);

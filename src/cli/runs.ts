@@ -81,7 +81,7 @@ export async function rollbackRun(io: CliIO, id: string, o: { inventory?: string
       const vars = inventory.hosts.get(host)!.vars;
       const b = becomeOf(vars);
       try {
-        const t = await pool.get(host, toConnectionSpec(vars));
+        const t = await pool.get(host, toConnectionSpec(vars, (n) => inventory.hosts.get(n)?.vars));
         return rollbackHost(host, new Remote(t, { enabled: o.become ?? b.become, user: b.becomeUser, password: o.becomePassword }), id);
       } catch (e) {
         return { host, restored: [], failed: [], error: (e as Error).message };
