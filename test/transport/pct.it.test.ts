@@ -1,7 +1,7 @@
 // LXC guests of a lab Proxmox node reached through `pct exec` on the node's SSH connection: the lab
 // pct's formats, check/apply/second apply inside guests (verified by reading each guest's root
 // filesystem from the node), a stopped guest, sshd's MaxSessions, and no secret in argv.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +78,7 @@ describe('pct connection through a lab Proxmox node', () => {
     for (const g of running) expect(by(g2, `pve1-${g.hostname}`).tasks.map((t) => t.status), again.stdout).toEqual(['ok', 'ok', 'ok', 'ok']);
   }, 120_000);
 
-  it('keeps no secret in the node\'s process list while a guest task runs', async () => {
+  it('keeps no secret in the node\'s process list while a guest's apply runs', async () => {
     const token = 'tok-' + Math.random().toString(36).slice(2);
     // a watcher on the node reads every process's argv while fleet runs
     const watch = sh(`end=$(($(date +%s)+12)); : > /tmp/argv; while [ $(date +%s) -lt $end ] && [ ! -e /tmp/stop-watch ]; do cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' >> /tmp/argv; echo >> /tmp/argv; done; grep -c 'pct exec' /tmp/argv`);
@@ -91,6 +91,43 @@ describe('pct connection through a lab Proxmox node', () => {
     expect(pctSeen).toBeGreaterThan(0); // the watcher did see the guest's pct exec running
     expect(secretSeen).toBe(0);
     expect(await out('cat /var/lib/lxc/101/rootfs/root/token')).toBe(`${token}\n`);
+  }, 60_000);
+
+  it('discovers the guests of proxmox_discover nodes; an unreachable node hides no other guests', async () => {
+    const inv = join(dir, 'discover.yaml');
+    writeFileSync(
+      inv,
+      `all:
+  vars: { ansible_user: root, ansible_ssh_private_key_file: ${lab.keyPath}, known_hosts_file: ${lab.knownHostsPath} }
+  hosts:
+    pve1: { ansible_host: ${node.ip}, proxmox_discover: lxc }
+    pvedown: { ansible_host: 127.0.0.1, ansible_port: 1, proxmox_discover: lxc }
+  children:
+    proxmox_lxc:
+      hosts:
+        lost1: { ansible_connection: pct, proxmox_node: pvedown, vmid: 300 }
+`,
+    );
+    const list = await fleet(['inventory', '-i', inv, '--list']);
+    expect(list.code).toBe(3);
+    expect(list.stderr).toMatch(/proxmox discovery on pvedown failed: .*; its guests are left out/);
+    const j = JSON.parse(list.stdout) as { hosts: Record<string, Record<string, unknown>>; groups: Record<string, { hosts: string[] }> };
+    expect(j.groups.proxmox_lxc!.hosts).toEqual(['lost1', ...LAB_GUESTS.map((g) => g.hostname)]);
+    expect(j.groups.proxmox_node_pve1!.hosts).toEqual(LAB_GUESTS.map((g) => g.hostname));
+    expect(j.groups.pve_tag_docker!.hosts).toEqual(LAB_GUESTS.filter((g) => g.tags.includes('docker')).map((g) => g.hostname));
+    expect(j.groups.proxmox_stopped!.hosts).toEqual(stopped.map((g) => g.hostname));
+    for (const g of LAB_GUESTS)
+      expect(j.hosts[g.hostname]).toMatchObject({ ansible_connection: 'pct', proxmox_node: 'pve1', vmid: g.vmid, pve_status: g.running ? 'running' : 'stopped', pve_nesting: g.nesting, pve_unprivileged: g.unprivileged, pve_ostype: 'debian', pve_tags: g.tags });
+    // discovered guests take --limit like static hosts; a guest of the unreachable node is unreachable, the others converge
+    const r = await fleet(['apply', GUESTS, '-i', inv, '--limit', 'pve_tag_prod:lost1', '--check', '--json', join(dir, 'discover.json')]);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    const rep = readReport(join(dir, 'discover.json'));
+    const prod = LAB_GUESTS.filter((g) => g.tags.includes('prod')).map((g) => g.hostname);
+    expect(rep.hosts.map((h) => h.host).sort()).toEqual([...prod, 'lost1'].sort());
+    // the same guests the static names reached: only the motd, which names the inventory host, differs
+    for (const h of prod) expect(rep.hosts.find((x) => x.host === h)!.tasks.map((t) => t.status)).toEqual(['ok', 'would-change', 'ok', 'ok']);
+    expect(rep.hosts.find((h) => h.host === 'lost1')!.status).toBe('unreachable');
+    expect(rep.hosts.find((h) => h.host === 'lost1')!.error).toMatch(/^node pvedown: /);
   }, 60_000);
 
   it("respects the node's sshd MaxSessions: guests queue for session slots", async () => {
@@ -108,5 +145,14 @@ describe('pct connection through a lab Proxmox node', () => {
     const rep = readReport(join(dir, 'sessions.json'));
     expect(rep.hosts.map((h) => h.status)).toEqual(running.map(() => 'ok'));
     expect(rep.hosts.length).toBe(5);
+  }, 60_000);
+
+  it('rolls back a run inside a guest from the backups it took there', async () => {
+    const runId = (JSON.parse(readFileSync(join(dir, 'apply.json'), 'utf8')) as { runId: string }).runId;
+    const r = await fleet(['rollback', runId, '-i', lab.inventoryPath, '--limit', 'pve1-web1']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await out("grep -c '^MaxAuthTries 3$' /var/lib/lxc/101/rootfs/etc/ssh/sshd_config || true")).toBe('0\n');
+    // the other guests keep their change
+    expect(await out("grep -c '^MaxAuthTries 3$' /var/lib/lxc/103/rootfs/etc/ssh/sshd_config")).toBe('1\n');
   }, 60_000);
 });
