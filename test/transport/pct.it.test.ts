@@ -78,7 +78,7 @@ describe('pct connection through a lab Proxmox node', () => {
     for (const g of running) expect(by(g2, `pve1-${g.hostname}`).tasks.map((t) => t.status), again.stdout).toEqual(['ok', 'ok', 'ok', 'ok']);
   }, 120_000);
 
-  it('keeps no secret in the node\'s process list while a guest's apply runs', async () => {
+  it("keeps no secret in the node's process list while a guest's apply runs", async () => {
     const token = 'tok-' + Math.random().toString(36).slice(2);
     // a watcher on the node reads every process's argv while fleet runs
     const watch = sh(`end=$(($(date +%s)+12)); : > /tmp/argv; while [ $(date +%s) -lt $end ] && [ ! -e /tmp/stop-watch ]; do cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' >> /tmp/argv; echo >> /tmp/argv; done; grep -c 'pct exec' /tmp/argv`);
