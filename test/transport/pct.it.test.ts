@@ -155,4 +155,36 @@ describe('pct connection through a lab Proxmox node', () => {
     // the other guests keep their change
     expect(await out("grep -c '^MaxAuthTries 3$' /var/lib/lxc/103/rootfs/etc/ssh/sshd_config")).toBe('1\n');
   }, 60_000);
+
+  it('refuses a reviewed plan for a guest that drifted since', async () => {
+    const plan = join(dir, 'plan.json');
+    const p = await fleet(['plan', GUESTS, '-i', lab.inventoryPath, '--limit', 'pve1-web1', '-o', plan]);
+    expect(p.code, p.stdout + p.stderr).toBe(0);
+    await sh("echo '# edited by hand' >> /var/lib/lxc/101/rootfs/etc/ssh/sshd_config");
+    const a = await fleet(['apply', '--plan', plan, '--yes', '--json', join(dir, 'drift.json')]);
+    expect(a.code).toBe(2);
+    expect(readReport(join(dir, 'drift.json')).hosts[0]).toMatchObject({ host: 'pve1-web1', status: 'refused', error: expect.stringMatching(/changed since the plan/) });
+    expect(await out("grep -c '^MaxAuthTries 3$' /var/lib/lxc/101/rootfs/etc/ssh/sshd_config || true")).toBe('0\n');
+  }, 60_000);
+
+  it('runs pct through sudo -n when the node login is not root', async () => {
+    await sh(`id fleet >/dev/null 2>&1 || useradd -m -s /bin/sh fleet
+mkdir -p ~fleet/.ssh && cp /root/.ssh/authorized_keys ~fleet/.ssh/ && chown -R fleet ~fleet/.ssh
+echo 'fleet ALL=(root) NOPASSWD: /usr/sbin/pct' > /etc/sudoers.d/fleet-pct`);
+    const inv = join(dir, 'sudo.yaml');
+    const node = (become: boolean) => `{ ansible_host: ${lab.hosts[0]!.ip}, ansible_user: fleet, become: ${become} }`;
+    writeFileSync(inv, `all:
+  vars: { ansible_ssh_private_key_file: ${lab.keyPath}, known_hosts_file: ${lab.knownHostsPath} }
+  hosts:
+    pvesudo: ${node(true)}
+    pvenosudo: ${node(false)}
+    g1: { ansible_connection: pct, proxmox_node: pvesudo, vmid: 103 }
+    g2: { ansible_connection: pct, proxmox_node: pvenosudo, vmid: 103 }
+`);
+    const r = await fleet(['run', 'echo "$(id -un) in $(hostname)"', '-i', inv, '--limit', 'g1:g2', '--json']);
+    const rows = (JSON.parse(r.stdout) as { hosts: { host: string; output?: string; error?: string; status: string }[] }).hosts;
+    expect(rows.find((x) => x.host === 'g1'), r.stdout + r.stderr).toMatchObject({ status: 'ok', output: 'root in db1\n' });
+    // without sudo, pct runs as the login user and fails: the guest is not reached
+    expect(JSON.stringify(rows.find((x) => x.host === 'g2'))).not.toContain('root in db1');
+  }, 60_000);
 });
