@@ -52,6 +52,9 @@ describe('pct connection through a lab Proxmox node', () => {
     expect([e.code, e.stdout]).toEqual([7, 'hello web1 lxc\n']);
     expect((await sh('pct start 101')).stderr).toBe('CT 101 already running\n');
     expect(await out('pct exec 102 -- sh -c "test -x /usr/sbin/sshd && echo sshd || echo no sshd"')).toBe('no sshd\n');
+    // the guest's /etc and package state are its own, not the node's seen through
+    await sh('echo node > /etc/fleet-node-only');
+    expect(await out('pct exec 101 -- sh -c "cat /etc/fleet-node-only 2>/dev/null || echo absent; test -e /usr/sbin/pct || echo no pct"')).toBe('absent\nno pct\n');
   });
 
   it('check, apply and a second apply inside guests; a stopped guest is reported with the reason', async () => {

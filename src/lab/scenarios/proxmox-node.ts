@@ -99,13 +99,20 @@ case "$cmd" in
 esac
 `;
 
+/** what each guest owns outright (not seen through from the node) */
+const OWN = ['etc', 'var/lib/dpkg', 'var/lib/apt', 'var/cache/debconf', 'root'];
+
 function guestSetup(g: LabGuest): string {
   const r = `/var/lib/lxc/${g.vmid}/rootfs`;
   return `cat > /etc/pve/lxc/${g.vmid}.conf <<'FLEET_CONF'
 ${conf(g)}FLEET_CONF
 /usr/sbin/pct start ${g.vmid}
-# the guest is not the node: no node config, no node keys, its own name
-rm -rf ${r}/etc/pve ${r}/usr/sbin/pct ${r}/root/.ssh ${r}/var/lib/lxc/* ${r}/etc/ssh/ssh_host_*
+# the guest's own configuration and package state: removed from the merged view, then written
+# back, so these directories are opaque and later changes the node makes to its own do not show
+rm -rf ${OWN.map((d) => `${r}/${d}`).join(' ')}
+tar -C ${r} -xf /tmp/fleet-guest-base.tar
+# the guest is not the node: no node config, no Proxmox tools, no node keys, its own name
+rm -rf ${r}/etc/pve ${r}/usr/sbin/pct ${r}/usr/bin/pveversion ${r}/root/.ssh ${r}/var/lib/lxc/* ${r}/etc/ssh/ssh_host_* ${r}/etc/sudoers.d/fleet-*
 echo ${g.hostname} > ${r}/etc/hostname
 ${g.sshd ? '' : `rm -f ${r}/usr/sbin/sshd`}
 ${g.running ? '' : `/usr/sbin/pct stop ${g.vmid}`}`;
@@ -115,7 +122,7 @@ export const proxmoxNode: Scenario = {
   name: 'proxmox-node',
   kind: 'full',
   limits:
-    'guests are overlay root filesystems (lower: the node image) entered with unshare + chroot, not LXC: no cgroup limits, no own network (they share the node\'s), no init or services inside; pct implements list, config, status, exec, start, stop, shutdown, reboot only.',
+    "guests are overlay root filesystems over the node's own root (their /etc, dpkg and apt state copied at creation) entered with unshare + chroot, not LXC: no cgroup limits, no own network (they share the node's), no init or services inside; files the node later adds under /usr show in guests; pct implements list, config, status, exec, start, stop, shutdown, reboot only.",
   async setup(h) {
     await sh(h, 'proxmox-node', `mkdir -p /etc/pve/lxc /var/lib/lxc /run/fleet-lab/pct
 grep -q ' /var/lib/lxc ' /proc/mounts || mount -t tmpfs -o mode=0700 tmpfs /var/lib/lxc
@@ -127,6 +134,8 @@ cat > /usr/bin/pveversion <<'P'
 echo "pve-manager/8.4.1/2a5fa54a8503f96d (running kernel: $(uname -r))"
 P
 chmod 755 /usr/bin/pveversion
-${LAB_GUESTS.map(guestSetup).join('\n')}`);
+tar -C / -cf /tmp/fleet-guest-base.tar ${OWN.join(' ')}
+${LAB_GUESTS.map(guestSetup).join('\n')}
+rm -f /tmp/fleet-guest-base.tar`);
   },
 };
