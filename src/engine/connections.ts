@@ -8,6 +8,7 @@ import { TransportError, type ConnectionSpec, type Transport } from '../transpor
 export class ConnectionPool {
   private readonly open = new Map<string, Transport>();
   private readonly gates = new Map<string, SessionGate>();
+  private readonly nodesDown = new Map<string, TransportError>();
   /** per host, whether an earlier pass of this invocation (the dry run before an apply) found perl
    *  there: scripts for hosts with perl leave out the shell fallbacks */
   readonly perl = new Map<string, boolean>();
@@ -25,13 +26,18 @@ export class ConnectionPool {
   }
 
   private async guest(host: string, via: NonNullable<ConnectionSpec['pct']>): Promise<Transport> {
+    // a node that could not be reached is not retried for each of its guests in this invocation
+    const down = this.nodesDown.get(via.node);
+    if (down) throw down;
     let node: Transport;
     try {
       node = await this.get(via.node, via.nodeSpec);
     } catch (e) {
       // the guest is unreachable because its node is: say which
-      if (e instanceof TransportError) throw new TransportError(e.kind, `node ${via.node}: ${e.message}`, { cause: e });
-      throw e;
+      if (!(e instanceof TransportError)) throw e;
+      const err = new TransportError(e.kind, `node ${via.node}: ${e.message}`, { cause: e });
+      this.nodesDown.set(via.node, err);
+      throw err;
     }
     let t = this.open.get(host);
     if (!t) {
