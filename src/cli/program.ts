@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { hostsOfPlays, listRuns, noteAbandoned, rollbackRun, showRun } from './runs.js';
 import { trustCommand } from './trust.js';
 import { parseExtraVars } from './extra-vars.js';
+import type { Vars } from '../types.js';
 import { processIO, type CliIO } from './io.js';
 import { askSecret } from './prompt.js';
 import { VERSION } from '../version.js';
@@ -53,7 +54,17 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     registerSecret(pass);
     return pass;
   };
-  const inventoryOf = (file: string | undefined) => (file ? loadInventory(resolve(io.cwd, file)) : defaultInventory());
+  // guests of `proxmox_discover` nodes join the inventory at load; a node that cannot be asked is
+  // reported, and the run's exit code says hosts were unreachable
+  let discoveryFailed = false;
+  const discovered = async (inv: Inventory, extraVars?: Vars): Promise<Inventory> => {
+    const { discoverGuests } = await import('../engine/discover.js');
+    const r = await discoverGuests(inv, { extraVars });
+    for (const f of r.failures) io.stderr.write(redact(`fleet: proxmox discovery on ${f.node} failed: ${f.error}; its guests are left out\n`));
+    if (r.failures.length) discoveryFailed = true;
+    return r.inventory;
+  };
+  const inventoryOf = async (file: string | undefined) => discovered(file ? loadInventory(resolve(io.cwd, file)) : defaultInventory());
   const common = (c: Command) =>
     c
       .option('-i, --inventory <file>', 'inventory (Ansible YAML or INI); default: localhost over a local connection')
@@ -87,12 +98,12 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         const invFile = o.inventory ?? plan.inventory;
         const run = { ...runOptions({ ...o, inventory: invFile, limit: plan.limit, tags: plan.tags?.join(',') }, registry, plan.extraVars, await becomePass(o.askBecomePass)) };
         noteAbandoned(io, plan.hosts.map((h) => h.host));
-        code = await applyPlanCommand(io, plan, loadPlaybook(plan.playbook.file, registry), inventoryOf(invFile), run, flags);
+        code = await applyPlanCommand(io, plan, loadPlaybook(plan.playbook.file, registry), await inventoryOf(invFile), run, flags);
         return;
       }
       if (!file) throw new FleetError('missing playbook: fleet apply PLAYBOOK (or --plan FILE)', ExitCode.invalidInput);
       const extraVars = parseExtraVars(o.extraVars, io.cwd);
-      const inventory = inventoryOf(o.inventory);
+      const inventory = await inventoryOf(o.inventory);
       const playbook = loadPlaybook(resolve(io.cwd, file), registry);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
       noteAbandoned(io, hostsOfPlays(playbook, inventory, o.limit));
@@ -109,7 +120,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .action(async (file: string, o) => {
       const registry = builtinRegistry();
       const extraVars = parseExtraVars(o.extraVars, io.cwd);
-      const inventory = inventoryOf(o.inventory);
+      const inventory = await inventoryOf(o.inventory);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
       const playbook = loadPlaybook(resolve(io.cwd, file), registry);
       noteAbandoned(io, hostsOfPlays(playbook, inventory, o.limit));
@@ -130,7 +141,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .action(async (o) => {
       const registry = builtinRegistry();
       const extraVars = parseExtraVars(o.extraVars, io.cwd);
-      const inventory = inventoryOf(o.inventory);
+      const inventory = await inventoryOf(o.inventory);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
       // commander: --fixes collects into an array, --no-fixes sets it to false
       const fixes = o.fixes === false ? [] : o.fixes.length ? o.fixes : [HARDEN_PLAYBOOK];
@@ -154,7 +165,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   )
     .addOption(new Option('--timeout <seconds>', 'stop the command on a host after this long (default: command_timeout)').argParser((v) => positiveInt(v, '--timeout')))
     .action(async (command: string, o) => {
-      const inventory = inventoryOf(o.inventory);
+      const inventory = await inventoryOf(o.inventory);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
       const { adhocCommand } = await import('./adhoc.js');
       code = await adhocCommand(io, inventory, command, { limit: o.limit, json: o.json, forks: o.forks, become: o.become, becomePassword: await becomePass(o.askBecomePass), timeoutMs: o.timeout ? o.timeout * 1000 : undefined });
@@ -166,7 +177,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       .description("show the facts a play's when: sees on each selected host (facts.docker.running, ...), hosts grouped by value")
       .argument('[names...]', 'only these facts (a name selects what is under it: docker, os.id)'),
   ).action(async (names: string[], o) => {
-    const inventory = inventoryOf(o.inventory);
+    const inventory = await inventoryOf(o.inventory);
     if (o.limit) warnUnmatched(io, inventory, o.limit);
     const { factsCommand } = await import('./facts.js');
     code = await factsCommand(io, inventory, names, { limit: o.limit, json: o.json, forks: o.forks, become: o.become, becomePassword: await becomePass(o.askBecomePass) });
@@ -187,9 +198,9 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('--list', 'print hosts with their resolved variables as JSON', false)
     .option('-l, --limit <pattern>', 'only hosts matching the pattern')
     .option('-e, --extra-vars <vars>', 'key=value, JSON, or @file', collect, [])
-    .action((o) => {
+    .action(async (o) => {
       const extraVars = parseExtraVars(o.extraVars, io.cwd);
-      const inv = o.inventory ? loadInventory(resolve(io.cwd, o.inventory), { extraVars }) : defaultInventory(extraVars);
+      const inv = await discovered(o.inventory ? loadInventory(resolve(io.cwd, o.inventory), { extraVars }) : defaultInventory(extraVars), extraVars);
       const hosts = selectHosts(inv, o.limit ?? 'all');
       for (const h of hosts) registerNamedSecrets(inv.hosts.get(h)?.vars);
       io.stdout.write(redact(o.list ? `${JSON.stringify(inventoryToJson(inv, hosts), null, 2)}\n` : `${hosts.join('\n')}\n`));
@@ -206,7 +217,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('--allow-new-type', 'also record a key of a new type for a host known by a key of another type (flagged otherwise: a possible downgrade)', false)
     .addOption(new Option('-f, --forks <n>', 'hosts contacted at once').default(20).argParser((v) => positiveInt(v, '--forks')))
     .action(async (o) => {
-      const inventory = inventoryOf(o.inventory);
+      // no discovery: guests have no host keys of their own
+      const inventory = o.inventory ? loadInventory(resolve(io.cwd, o.inventory)) : defaultInventory();
       if (o.limit) warnUnmatched(io, inventory, o.limit);
       code = await trustCommand(io, inventory, { limit: o.limit, yes: o.yes, knownHosts: o.knownHosts, hash: o.hash, forks: o.forks, allowNewType: o.allowNewType });
     });
@@ -262,10 +274,11 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .command('up')
     .description('start lab hosts with a mix of problem scenarios and write .lab/inventory.yaml')
     .addOption(new Option('--hosts <n>', 'number of hosts').default(3).argParser((v) => positiveInt(v, '--hosts')))
+    .addOption(new Option('--proxmox <n>', 'also start n Proxmox nodes (pve1..) with LXC guests reached by pct').default(0).argParser((v) => (v === '0' ? 0 : positiveInt(v, '--proxmox'))))
     .option('--dir <dir>', 'where to write the inventory and key', '.lab')
     .action(async (o) => {
       const { labUp } = await import('../lab/cli.js');
-      const r = await labUp({ hosts: o.hosts, dir: resolve(io.cwd, o.dir) }).catch((e: Error) => {
+      const r = await labUp({ hosts: o.hosts, proxmox: o.proxmox, dir: resolve(io.cwd, o.dir) }).catch((e: Error) => {
         throw new FleetError(`lab up: ${e.message}`, ExitCode.internal);
       });
       io.stdout.write(`lab up: ${r.hosts.length} hosts\ninventory: ${r.inventoryPath}\ntry: fleet apply playbooks/harden.yaml -i ${r.inventoryPath} --check --diff\n`);
@@ -284,7 +297,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return code;
+    return discoveryFailed && code === ExitCode.ok ? ExitCode.unreachableHosts : code;
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;

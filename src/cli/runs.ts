@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
 import { ConnectionPool } from '../engine/connections.js';
+import { discoverGuests } from '../engine/discover.js';
 import { abandonedOn, Journal, runState, stateNote } from '../engine/journal.js';
 import { Remote } from '../engine/remote.js';
 import { rollbackHost } from '../engine/rollback.js';
@@ -71,7 +72,10 @@ export async function rollbackRun(io: CliIO, id: string, o: { inventory?: string
   if (entry.mode !== 'apply') throw new FleetError(`run ${id} was a dry run (${entry.mode}); nothing to roll back`, ExitCode.invalidInput);
   const invFile = o.inventory ? resolve(io.cwd, o.inventory) : entry.inventory;
   if (!invFile) throw new FleetError(`run ${id} has no inventory recorded; give one with -i`, ExitCode.invalidInput);
-  const inventory = loadInventory(invFile);
+  // guests of proxmox_discover nodes are hosts of the run too
+  const found = await discoverGuests(loadInventory(invFile));
+  for (const f of found.failures) io.stderr.write(`fleet: proxmox discovery on ${f.node} failed: ${f.error}; its guests are left out\n`);
+  const inventory = found.inventory;
   const wanted = new Set(o.limit ? selectHosts(inventory, o.limit) : inventory.hosts.keys());
   const hosts = entry.hosts.map((h) => h.host).filter((h) => wanted.has(h) && inventory.hosts.has(h));
   if (hosts.length === 0) throw new FleetError(`no host of run ${id} matches${o.limit ? ` --limit ${o.limit} in` : ''} ${invFile}`, ExitCode.invalidInput);
@@ -81,7 +85,7 @@ export async function rollbackRun(io: CliIO, id: string, o: { inventory?: string
       const vars = inventory.hosts.get(host)!.vars;
       const b = becomeOf(vars);
       try {
-        const t = await pool.get(host, toConnectionSpec(vars));
+        const t = await pool.get(host, toConnectionSpec(vars, (n) => inventory.hosts.get(n)?.vars));
         return rollbackHost(host, new Remote(t, { enabled: o.become ?? b.become, user: b.becomeUser, password: o.becomePassword }), id);
       } catch (e) {
         return { host, restored: [], failed: [], error: (e as Error).message };

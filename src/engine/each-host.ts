@@ -31,7 +31,7 @@ export async function eachHost<R>(inventory: Inventory, hosts: readonly string[]
       const vars = inventory.hosts.get(host)?.vars ?? {};
       try {
         const b = becomeOf(vars);
-        const remote = new Remote(await pool.get(host, toConnectionSpec(vars)), { enabled: o.become ?? b.become, user: b.becomeUser, password: o.becomePassword });
+        const remote = new Remote(await pool.get(host, toConnectionSpec(vars, (n) => inventory.hosts.get(n)?.vars)), { enabled: o.become ?? b.become, user: b.becomeUser, password: o.becomePassword });
         return { host, ok: true, value: await fn(remote, host) };
       } catch (e) {
         return { host, ok: false, unreachable: e instanceof TransportError, error: (e as Error).message };

@@ -166,7 +166,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     let partial: TaskResult[] = [];
     try {
       emit({ type: 'host-phase', host: hp.host, phase: 'connect' });
-      const transport = await pool.get(hp.host, toConnectionSpec(hp.vars));
+      const transport = await pool.get(hp.host, toConnectionSpec(hp.vars, (n) => inventory.hosts.get(n)?.vars));
       const b = becomeOf(hp.vars);
       const remote = new Remote(transport, { enabled: play.become ?? b.become, user: play.becomeUser ?? b.becomeUser, password: opts.becomePassword });
       remotes.set(hp.host, remote);

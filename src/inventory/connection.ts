@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { invalid } from '../errors.js';
 import type { ConnectionSpec } from '../transport/transport.js';
 import type { Vars } from '../types.js';
+import { pctSpec, type HostVarsLookup } from './pct-connection.js';
 
 const SSH_LIKE = new Set(['ssh', 'smart', 'paramiko', 'paramiko_ssh']);
 
@@ -15,7 +16,8 @@ function pick(vars: Vars, ...names: string[]): { name: string; value: unknown } 
 
 const tilde = (p: string) => (p === '~' ? homedir() : p.startsWith('~/') ? `${homedir()}${p.slice(1)}` : p);
 
-export function toConnectionSpec(vars: Vars): ConnectionSpec {
+/** `lookup` gives other hosts' vars: a pct guest's connection is its node's (pct-connection.ts). */
+export function toConnectionSpec(vars: Vars, lookup?: HostVarsLookup): ConnectionSpec {
   const host = String(vars.inventory_hostname ?? 'localhost');
   const bad = (name: string, value: unknown, fix: string) => invalid(`host '${host}': ${name} is ${JSON.stringify(value)}; ${fix}`);
   const str = (...names: string[]): string | undefined => {
@@ -40,7 +42,8 @@ export function toConnectionSpec(vars: Vars): ConnectionSpec {
   };
 
   const conn = str('ansible_connection', 'connection') ?? 'ssh';
-  if (conn !== 'local' && !SSH_LIKE.has(conn)) throw bad('ansible_connection', conn, "fleet connects with 'ssh' or 'local'");
+  if (conn === 'pct') return pctSpec({ host, str, num }, lookup, (v) => toConnectionSpec(v), (v) => becomeOf(v).become);
+  if (conn !== 'local' && !SSH_LIKE.has(conn)) throw bad('ansible_connection', conn, "fleet connects with 'ssh', 'local' or 'pct'");
   const port = num(['ansible_port', 'ansible_ssh_port', 'port'], 1, 65535, 'a port number 1-65535') ?? 22;
   if (!Number.isInteger(port)) throw bad('ansible_port', port, 'use a port number 1-65535');
   const timeout = num(['ansible_timeout', 'connect_timeout'], 0.001, 86400, 'a number of seconds');

@@ -13,7 +13,7 @@ const labDir = (dir?: string) => resolve(dir ?? '.lab');
 
 /** Start a lab that outlives this process (default: 3 full hosts with a mix of problems). Light
  *  hosts get no scenarios: every problem scenario needs systemd and dockerd. */
-export async function labUp(opts: { hosts?: number; dir?: string; kind?: HostKind; log?: (l: string) => void } = {}): Promise<{ inventoryPath: string; hosts: string[] }> {
+export async function labUp(opts: { hosts?: number; proxmox?: number; dir?: string; kind?: HostKind; log?: (l: string) => void } = {}): Promise<{ inventoryPath: string; hosts: string[] }> {
   const n = opts.hosts ?? 3;
   const kind = opts.kind ?? 'full';
   const dir = labDir(opts.dir);
@@ -22,6 +22,8 @@ export async function labUp(opts: { hosts?: number; dir?: string; kind?: HostKin
   const specs: LabHostSpec[] = Array.from({ length: n }, (_, i) => ({ kind, name: `lab${i + 1}`, scenarios: kind === 'full' ? MIX[i % MIX.length]! : [] }));
   // the resolver scenario needs its upstream in the same lab
   if (n === 1 && kind === 'full') specs[0]!.scenarios = ['containerd-repo', 'lxc-guest', 'vfs-driver'];
+  // Proxmox nodes: their guests join the inventory as pct hosts (lab.ts inventoryYaml)
+  for (let i = 1; i <= (opts.proxmox ?? 0); i++) specs.push({ kind: 'full', name: `pve${i}`, scenarios: ['proxmox-node'] });
   const lab = await startLab({ hosts: specs, dir, name: 'up', persistent: true, log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)) });
   writeFileSync(state, JSON.stringify({ id: lab.id, hosts: lab.hosts.map((h) => ({ name: h.name, ip: h.ip, scenarios: h.scenarios })) }, null, 2));
   return { inventoryPath: lab.inventoryPath, hosts: lab.hosts.map((h) => h.name) };

@@ -11,6 +11,7 @@ import { ensureImage, type HostKind } from './images.js';
 import { labOwner, ownerLabels } from './leftovers.js';
 import { scenario, type ScenarioName } from './scenarios/index.js';
 import { sh, type ScenarioHost } from './scenarios/types.js';
+import { LAB_GUESTS } from './scenarios/proxmox-node.js';
 
 export interface LabHostSpec {
   kind: HostKind;
@@ -162,10 +163,20 @@ export function inventoryYaml(lab: Pick<Lab, 'hosts' | 'keyPath' | 'knownHostsPa
     add(h.kind, h.name);
     for (const s of h.scenarios) add(`scenario_${s.replace(/-/g, '_')}`, h.name);
   }
+  // the guests of Proxmox nodes, reached by pct through their node
+  const guests: [string, Record<string, unknown>][] = [];
+  for (const h of lab.hosts.filter((x) => x.scenarios.includes('proxmox-node'))) {
+    for (const g of LAB_GUESTS) {
+      const name = `${h.name}-${g.hostname}`;
+      guests.push([name, { ansible_connection: 'pct', proxmox_node: h.name, vmid: g.vmid }]);
+      add('proxmox_lxc', name);
+      add(`proxmox_node_${h.name.replace(/[^A-Za-z0-9_]/g, '_')}`, name);
+    }
+  }
   const doc = {
     all: {
       vars: { ansible_user: 'root', ansible_ssh_private_key_file: lab.keyPath, known_hosts_file: lab.knownHostsPath },
-      hosts: Object.fromEntries(lab.hosts.map((h) => [h.name, { ansible_host: h.ip }])),
+      hosts: Object.fromEntries([...lab.hosts.map((h): [string, Record<string, unknown>] => [h.name, { ansible_host: h.ip }]), ...guests]),
       children: Object.fromEntries([...groups].map(([g, hs]) => [g, { hosts: Object.fromEntries(hs.map((h) => [h, null])) }])),
     },
   };

@@ -56,7 +56,7 @@ export const tooMuchOutput = (target: string, max: number): TransportError =>
 
 /** Connection settings of one host, resolved from inventory vars and ~/.ssh/config. */
 export interface ConnectionSpec {
-  connection: 'ssh' | 'local';
+  connection: 'ssh' | 'local' | 'pct';
   host: string;
   port: number;
   user?: string;
@@ -73,4 +73,17 @@ export interface ConnectionSpec {
   maxOutputBytes?: number;
   keepaliveIntervalMs?: number;
   password?: string;
+  /** connection 'pct': the LXC guest and the Proxmox node (an inventory host) it runs on */
+  pct?: PctVia;
+}
+
+export interface PctVia {
+  vmid: number;
+  /** the node's inventory name; its connection is shared by all its guests */
+  node: string;
+  nodeSpec: ConnectionSpec;
+  /** pct needs root on the node: run it through `sudo -n` (the node's become is on) */
+  sudo: boolean;
+  /** session channels at once on the node's connection (sshd MaxSessions is 10 by default) */
+  maxSessions: number;
 }

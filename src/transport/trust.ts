@@ -63,6 +63,7 @@ export async function scanHostKeys(hosts: readonly { host: string; spec: Connect
   return mapPool(hosts, opts.concurrency ?? 20, async ({ host, spec }): Promise<TrustRow> => {
     const address = `${spec.host}:${spec.port}`;
     if (spec.connection === 'local') return { host, address: 'local', status: 'skipped', detail: 'local connection, no host key' };
+    if (spec.connection === 'pct') return { host, address: `pct on ${spec.host}`, status: 'skipped', detail: "pct guest, reached through its node's connection" };
     try {
       const extra = opts.knownHostsFile ? [opts.knownHostsFile] : [];
       const p = await probe(spec, extra);
