@@ -33,7 +33,7 @@ export async function applyCommand(io: CliIO, playbook: Playbook, inventory: Inv
   const out = writer(io.stdout);
   // a dry run's task lines are the plan printed after it: streamed too only with -v
   const reporter = (diff: boolean, dry = false): Reporter =>
-    tty && !flags.verbose ? interactiveReporter(style) : plainReporter({ write: out, style, diff, verbose: flags.verbose, tasks: !dry || flags.verbose });
+    tty && !flags.verbose ? interactiveReporter(style, out) : plainReporter({ write: out, style, diff, verbose: flags.verbose, tasks: !dry || flags.verbose });
   const pool = new ConnectionPool();
   const finish = (report: RunReport) => {
     if (flags.json) writeJsonReport(flags.json, report);
@@ -85,7 +85,7 @@ export async function planCommand(io: CliIO, playbook: Playbook, inventory: Inve
   refuseSecretExtraVars(run.extraVars ?? {});
   const style = styleFor(useColor(io.stdout));
   const out = writer(io.stdout);
-  const rep = io.stdout.isTTY ? interactiveReporter(style) : undefined;
+  const rep = io.stdout.isTTY ? interactiveReporter(style, out) : undefined;
   const report = await runPlaybook(playbook, inventory, { ...run, mode: 'check', listener: rep?.listener });
   await rep?.finish(report);
   writePlanFile(o.out, toPlanFile(report, { inventory: run.inventoryFile, limit: run.limit, tags: run.tags, extraVars: run.extraVars }));
@@ -154,7 +154,7 @@ export async function applyPlanCommand(io: CliIO, plan: PlanFile, playbook: Play
       return ExitCode.refused;
     }
   }
-  const rep = io.stdout.isTTY && !flags.verbose ? interactiveReporter(style) : plainReporter({ write: out, style, diff: flags.diff, verbose: flags.verbose });
+  const rep = io.stdout.isTTY && !flags.verbose ? interactiveReporter(style, out) : plainReporter({ write: out, style, diff: flags.diff, verbose: flags.verbose });
   const report = await runPlaybook(playbook, inventory, { ...run, mode: 'apply', expect, onlyHosts: [...expect.keys()], listener: rep.listener });
   await rep.finish(report);
   out(recap(report, style));
