@@ -1,7 +1,7 @@
 // On a TTY: listr2 rows while the run goes — a first row with the counters (hosts done / failed /
 // remaining, elapsed, the batch being rolled out), then one row per host with the task it is at.
-// At the end the rows are cleared and one line of final counters stays: the recap that follows is
-// the one final block (the rows would only say again, less well, what it says).
+// At the end the rows are cleared and, after an apply, one line of final counters stays: the recap
+// that follows is the one final block (the rows would only say again, less well, what it says).
 import { Listr, type ListrTaskWrapper, type DefaultRenderer, type SimpleRenderer } from 'listr2';
 import { isBadHost, type HostReport, type HostStatus, type RunEvent } from '../engine/results.js';
 import { seconds } from '../engine/rollout.js';
@@ -41,6 +41,8 @@ export function interactiveReporter(style: Style, write?: (line: string) => void
   let started = Date.now();
   const c: Counters = { total: 0, done: 0, failed: 0, elapsed: 0 };
   const gates = { ok: 0, failed: 0 };
+  // a dry run's rows give way to the plan: no final line then
+  let apply = false;
   // a host's status as its last host-end says, while it is not being worked on
   const settled = new Map<string, HostStatus>();
   const count = () => {
@@ -54,6 +56,7 @@ export function interactiveReporter(style: Style, write?: (line: string) => void
     listener(e: RunEvent) {
       if (e.type === 'run-start') {
         started = Date.now();
+        apply = e.mode === 'apply';
         c.total = e.hosts.length;
         const hostRows = e.hosts.map((host) => {
           rows.set(host, {});
@@ -79,7 +82,7 @@ export function interactiveReporter(style: Style, write?: (line: string) => void
         timer = setInterval(count, 1000);
         timer.unref();
       } else if (e.type === 'batch-start') {
-        if (e.of > 1) c.batch = `batch ${e.index}/${e.of} of play '${e.play}'${e.canary ? ' (canary)' : ''}`;
+        if (e.of > 1 && apply) c.batch = `batch ${e.index}/${e.of} of play '${e.play}'${e.canary ? ' (canary)' : ''}`;
         count();
       } else if (e.type === 'host-phase') {
         settled.delete(e.host);
@@ -115,7 +118,7 @@ export function interactiveReporter(style: Style, write?: (line: string) => void
       finished();
       await list;
       // what the counters came to: the one line the cleared rows leave
-      if (write && c.total) write(style.dim(countersText(c, style)));
+      if (write && apply && c.total) write(style.dim(countersText(c, style)));
     },
   };
 }
