@@ -62,7 +62,9 @@ export function decideBatch(f: BatchFacts): BatchDecision {
   const base = { failed: n, of: f.of, ...(f.maxFailPercentage !== undefined ? { threshold: f.maxFailPercentage } : {}) };
   const counted = `${n} of ${f.of} hosts failed`;
   const on = f.last ? '' : ': going on';
-  if (f.gate) return { ...base, stop: true, rule: 'health-gate', text: `${f.gate.host}: health gate '${f.gate.task}' failed (${gateOutcome(f.gate).replace(': ', '): ')}` };
+  // a failed gate stops whatever the counts; they are stated against max_fail_percentage too
+  const share = f.maxFailPercentage === undefined ? '' : `; ${counted} (${pct(n, f.of)}), ${(n * 100) / f.of > f.maxFailPercentage ? 'more than' : 'within'} max_fail_percentage ${f.maxFailPercentage}%`;
+  if (f.gate) return { ...base, stop: true, rule: 'health-gate', text: `${f.gate.host}: health gate '${f.gate.task}' failed (${gateOutcome(f.gate).replace(': ', '): ')}${share}` };
   if (n && f.anyErrorsFatal) return { ...base, stop: true, rule: 'any-errors-fatal', text: `${f.failed[0]} failed and any_errors_fatal is set` };
   if (n && f.maxFailPercentage !== undefined && (n * 100) / f.of > f.maxFailPercentage) return { ...base, stop: true, rule: 'max-fail-percentage', text: `${counted}, more than max_fail_percentage ${f.maxFailPercentage}% (${pct(n, f.of)})` };
   if (n && n === f.of && f.batches > 1) return { ...base, stop: true, rule: 'batch-failed', text: 'every host of the batch failed' };

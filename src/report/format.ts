@@ -175,7 +175,7 @@ export function decisionText(b: BatchRecord, s: Style, brief = false): string {
   const d = b.decision;
   if (!d) return '';
   if (!d.stop) return d.text;
-  const rule = !brief ? d.text : d.rule === 'health-gate' ? `a health gate failed (${d.failed} of ${d.of} hosts failed)` : d.rule === 'any-errors-fatal' ? `a host failed and any_errors_fatal is set` : d.rule === 'max-fail-percentage' ? d.text : 'every host of the batch failed';
+  const rule = !brief ? d.text : d.rule === 'health-gate' ? `a health gate failed (${d.failed} of ${d.of} hosts failed${d.threshold !== undefined ? `, ${Math.round((d.failed * 100) / d.of)}%; max_fail_percentage ${d.threshold}%` : ''})` : d.rule === 'any-errors-fatal' ? `a host failed and any_errors_fatal is set` : d.rule === 'max-fail-percentage' ? d.text : 'every host of the batch failed';
   return s.red(`STOP — ${rule}${b.rolledBack?.length ? `; rolled back ${hostList(b.rolledBack)}` : ''}`);
 }
 

@@ -203,7 +203,7 @@ describe('fleet apply on a terminal', () => {
     const recapText = after.slice(after.findIndex((l) => l.startsWith('RECAP'))).join('\n');
     expect(recapText).toMatch(/ROLLOUT of play 'hotfix'[^\n]*\n {2}batch 1\/2 \(canary\): 1 host: h1 — ok/);
     expect(recapText).toMatch(/h3 {2}GATE FAILED {2}a container starts — `RC=125 \S+docker run --rm hello-local true` exit 125 after \d+\.\d s: docker: Error response from daemon: runc create failed: permission denied/);
-    expect(recapText).toMatch(/decision: STOP — a health gate failed \(1 of 2 hosts failed\)/);
+    expect(recapText).toMatch(/decision: STOP — a health gate failed \(1 of 2 hosts failed, 50%; max_fail_percentage 0%\)/);
     expect(recapText).toMatch(/ROLLOUT STOPPED: batch 2\/2 of play 'hotfix': h3: health gate 'a container starts' failed \(exit 125 after/);
     expect(recapText).not.toContain("See 'docker run --help'");
   }, 90_000);

@@ -80,7 +80,7 @@ describe('a rollout as the operator follows it', () => {
     expect(failed.command).toMatch(/^RC=125 \/.*\/docker run --rm hello-local true$/);
     expect(failed.durationMs).toBeGreaterThan(0);
     expect(play!.batches[1]!.decision).toMatchObject({ stop: true, rule: 'health-gate', failed: 1, of: 2, threshold: 0 });
-    expect(report.stopped).toBe(`batch 2/2 of play 'hotfix': h3: health gate 'a container starts' failed (exit 125 after ${(failed.durationMs / 1000).toFixed(1)} s): ${DOCKER}`);
+    expect(report.stopped).toBe(`batch 2/2 of play 'hotfix': h3: health gate 'a container starts' failed (exit 125 after ${(failed.durationMs / 1000).toFixed(1)} s): ${DOCKER}; 1 of 2 hosts failed (50%), more than max_fail_percentage 0%`);
     expect(report.hosts.find((h) => h.host === 'h3')!.error).toMatch(new RegExp(`^health gate 'a container starts' failed: \`RC=125 .*docker run --rm hello-local true\` exit 125 after \\d+\\.\\d s: ${DOCKER}$`));
 
     // the plain lines: batch starts, each gate, each decision
@@ -109,7 +109,7 @@ describe('a rollout as the operator follows it', () => {
       /^ {4}gate ok {2}dockerd answers — `true` passed on 2 hosts: h2, h3 in \d+\.\d s–\d+\.\d s$/,
       /^ {4}gate ok {2}a container starts — `RC=0 .*\/docker run --rm hello-local true` passed on 1 host: h2 in \d+\.\d s$/,
       new RegExp(`^ {4}h3 {2}GATE FAILED {2}a container starts — .* exit 125 after \\d+\\.\\d s: ${DOCKER}$`),
-      /^ {4}decision: STOP — a health gate failed \(1 of 2 hosts failed\)$/,
+      /^ {4}decision: STOP — a health gate failed \(1 of 2 hosts failed, 50%; max_fail_percentage 0%\)$/,
     ];
     for (const shown of [text, show]) {
       const l = shown.split('\n');

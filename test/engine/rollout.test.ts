@@ -10,7 +10,8 @@ describe('decisions after a batch', () => {
   it('a failed gate stops, naming host, gate, exit status, duration and cause', () => {
     const d = decideBatch({ of: 2, failed: ['c2'], gate: gate(), batches: 2, maxFailPercentage: 50 });
     expect(d).toMatchObject({ stop: true, rule: 'health-gate', failed: 1, of: 2, threshold: 50 });
-    expect(d.text).toBe("c2: health gate 'a container starts' failed (exit 125 after 0.4 s): docker: Error response from daemon: boom");
+    expect(d.text).toBe("c2: health gate 'a container starts' failed (exit 125 after 0.4 s): docker: Error response from daemon: boom; 1 of 2 hosts failed (50%), within max_fail_percentage 50%");
+    expect(decideBatch({ of: 2, failed: ['c2'], gate: gate(), batches: 2 }).text).toBe("c2: health gate 'a container starts' failed (exit 125 after 0.4 s): docker: Error response from daemon: boom");
   });
 
   it('max_fail_percentage: over it stops with the counts, within it goes on saying so', () => {
