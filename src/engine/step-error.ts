@@ -11,14 +11,16 @@ const TRAILER = [
 ];
 const CAUSE = /error|fail|denied|not found|no such|cannot|can't|couldn't|unable|refused|timed out|invalid|fatal|panic|permission|unknown|missing/i;
 
-/** The first line naming a cause, else the first line that is not blank or a usage trailer. */
+/** fleet's own message, else the first line naming a cause, else the first line that is not blank
+ *  or a usage trailer. */
 export function meaningfulLine(output: string | undefined): string | undefined {
   let lines = (output ?? '').split('\n').map((l) => l.trim());
   // what follows a usage line is the usage text
   const usage = lines.findIndex((l) => /^usage:/i.test(l));
   if (usage > 0 && lines.slice(0, usage).some((l) => l !== '')) lines = lines.slice(0, usage);
   lines = lines.filter((l) => l !== '' && !TRAILER.some((t) => t.test(l)));
-  return lines.find((l) => CAUSE.test(l)) ?? lines[0];
+  // fleet's own diagnosis (the write helpers') says more than the tool's error before it
+  return lines.find((l) => l.startsWith('fleet: ')) ?? lines.find((l) => CAUSE.test(l)) ?? lines[0];
 }
 
 /** `step failed (exit 125): docker: Error response from daemon: …`; with no output, says so. */

@@ -13,6 +13,8 @@ describe('the line naming the cause', () => {
     ["ls: cannot access '/nope': No such file or directory\n", "ls: cannot access '/nope': No such file or directory"],
     ['"docker run" requires at least 1 argument.\nSee \'docker run --help\'.\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun a command in a new container\n', '"docker run" requires at least 1 argument.'],
     ["grep: invalid option -- 'z'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n", "grep: invalid option -- 'z'"],
+    // fleet's own diagnosis over the tool's
+    ['base64: write error: No space left on device\nfleet: cannot write the new /srv/b.conf (the old file is untouched); free space there: 40 KiB\n', 'fleet: cannot write the new /srv/b.conf (the old file is untouched); free space there: 40 KiB'],
     // no cause word: the first line that is not a trailer
     ['still starting\n', 'still starting'],
   ])('%j -> %j', (output, line) => {
