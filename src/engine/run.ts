@@ -142,6 +142,9 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     soon.unref();
   };
   record();
+  // filled batch by batch: the journal (an interrupted run's too) and the report carry it
+  const rollout: RolloutRecord[] = [];
+  entry.rollout = rollout;
   const onInterrupt = () => {
     entry.state = 'stopped';
     entry.stopReason = lastInterrupt;
@@ -156,9 +159,6 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   emit({ type: 'run-start', mode: opts.mode, playbook: playbook.file, hosts: allHosts });
   const remotes = new Map<string, Remote>();
   const rollbacks: RollbackReport[] = [];
-  // filled batch by batch: the journal (an interrupted run's too) and the report carry it
-  const rollout: RolloutRecord[] = [];
-  entry.rollout = rollout;
   let stopped: string | undefined;
 
   async function onHost(play: Playbook['plays'][number], playIndex: number, hp: HostPlan, health?: (g: GateResult) => void): Promise<void> {
@@ -267,7 +267,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
       const live = hosts.filter((h) => !isBadHost(reports.get(h.host)?.status ?? 'ok'));
       emit({ type: 'play-start', play: play.name, hosts: live.map((h) => h.host) });
       const groups = batches(live, play.serial);
-      const record: RolloutRecord = {
+      const played: RolloutRecord = {
         play: play.name,
         ...(play.serial ? { serial: play.serial } : {}),
         ...(play.maxFailPercentage !== undefined ? { maxFailPercentage: play.maxFailPercentage } : {}),
@@ -276,10 +276,10 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
         gates: play.health.map((t) => t.name),
         batches: groups.map((b, i) => ({ index: i + 1, hosts: b.map((hp) => hp.host), canary: i === 0 && groups.length > 1, state: 'not-run', failed: [], gates: [] })),
       };
-      rollout.push(record);
+      rollout.push(played);
       for (const [i, batch] of groups.entries()) {
         if (stopped) break;
-        const rec = record.batches[i]!;
+        const rec = played.batches[i]!;
         const bt0 = Date.now();
         emit({ type: 'batch-start', play: play.name, index: rec.index, of: groups.length, hosts: rec.hosts, canary: rec.canary });
         await mapPool(batch, opts.forks ?? 50, (hp) => onHost(play, playIndex, hp));
@@ -300,13 +300,14 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
         const gate = rec.gates.find((g) => !g.ok);
         rec.decision = decideBatch({ of: batch.length, failed: rec.failed, gate, batches: groups.length, maxFailPercentage: play.maxFailPercentage, anyErrorsFatal: play.anyErrorsFatal, gatesPassed: rec.gates.length, last: i === groups.length - 1 });
         const label = groups.length > 1 ? `batch ${i + 1}/${groups.length} of play '${play.name}'` : `play '${play.name}'`;
-        if (rec.decision.stop) stopped = record.stopped = `${label}: ${rec.decision.text}`;
+        if (rec.decision.stop) stopped = played.stopped = `${label}: ${rec.decision.text}`;
         if (stopped && play.rollbackOnFailure && opts.mode === 'apply') {
           const undo = batch.filter((hp) => remotes.has(hp.host) && report(hp.host).status !== 'unreachable');
           const done = await mapPool(undo, opts.forks ?? 50, (hp) => rollbackHost(hp.host, remotes.get(hp.host)!, runId));
           rollbacks.push(...done);
           if (done.length) rec.rolledBack = done.map((x) => x.host);
         }
+        recordSoon();
         emit({ type: 'batch-end', play: play.name, batch: rec, of: groups.length });
       }
     }
