@@ -120,11 +120,11 @@ export function showPlan(io: CliIO, file: string): number {
   return ExitCode.ok;
 }
 
-function savedPlanText(plan: PlanFile, style: ReturnType<typeof styleFor>, maxHosts?: number): string[] {
+function savedPlanText(plan: PlanFile, style: ReturnType<typeof styleFor>, maxHosts?: number, rollout?: RolloutPlay[]): string[] {
   const hosts = plan.hosts.map((h) => ({ ...h, counts: countTasks(h.tasks, h.status), execs: 0, durationMs: 0 }));
   const report: RunReport = { runId: plan.runId, mode: 'check', playbook: plan.playbook.file, startedAt: plan.createdAt, durationMs: 0, hosts, summary: summarize(hosts) };
   const shown = planText(report, style, { diff: true, maxHosts });
-  return [...(shown ? [shown] : []), ...planSummary(report, style)];
+  return [...(shown ? [shown] : []), ...planSummary(report, style, rollout)];
 }
 
 /** The plays with the names of their hosts (as preparePlays selects them), for the rollout lines
@@ -148,7 +148,8 @@ export async function applyPlanCommand(io: CliIO, plan: PlanFile, playbook: Play
   if (!flags.yes) {
     if (!io.stdin.isTTY) throw new FleetError(`${question} — refusing without a terminal to confirm; re-run with --yes`, ExitCode.refused);
     out(style.bold('PLAN'));
-    for (const l of savedPlanText(plan, style)) out(l);
+    // the batches and gates the apply goes through, as for a fresh plan
+    for (const l of savedPlanText(plan, style, undefined, rolloutOf(playbook, inventory, run.limit))) out(l);
     if (!(await confirmYes(question, io.stdin, io.stdout))) {
       out('nothing applied: only yes confirms.');
       return ExitCode.refused;

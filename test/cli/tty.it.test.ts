@@ -150,7 +150,7 @@ describe('fleet apply on a terminal', () => {
     expect((await fleet(['plan', pb, '-o', planFile], { cwd: dir })).code).toBe(0);
     const p = onPty([process.execPath, FLEET_BIN, 'apply', '--plan', planFile], dir);
     await expect.poll(p.text, { timeout: 30_000, interval: 100 }).toMatch(/Enter a value: $/);
-    expect(p.text()).toMatch(/PLAN\nhost: localhost\n {2}would change {2}write a[\s\S]*\+world[\s\S]*\nPlan: 1 of 1 host to change[^\n]*\nChanges: 2 files[^\n]*\nApply the saved plan to 1 host\?\n {2}Only 'yes'/);
+    expect(p.text()).toMatch(/PLAN\nhost: localhost\n {2}would change {2}write a[\s\S]*\+world[\s\S]*\nPlan: 1 of 1 host to change[^\n]*\nChanges: 2 files[^\n]*\nRollout of play 'demo': its 1 host; no health gate\.\nApply the saved plan to 1 host\?\n {2}Only 'yes'/);
     p.write('no\r');
     expect(await p.code).toBe(5);
     expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('old\n');
