@@ -1,7 +1,7 @@
 // fleet's public API. No side effects on import.
 export { run, call, play, type RunInput, type PlayInput, type TaskOptions } from './api.js';
 export { runPlaybook, interruptRuns, exitCodeOf, type RunOptions } from './engine/run.js';
-export type { RunReport, HostReport, TaskResult, TaskStatus, ChangeRecord, RunEvent, Mode } from './engine/results.js';
+export type { RunReport, HostReport, TaskResult, TaskStatus, ChangeRecord, RunEvent, Mode, RolloutRecord, BatchRecord, BatchDecision, GateResult } from './engine/results.js';
 export { loadPlaybook, parsePlaybook } from './playbook/load.js';
 export type { Play, Playbook } from './playbook/model.js';
 export { loadInventory, defaultInventory, selectHosts, type Inventory, type InventoryHost } from './inventory/index.js';

@@ -33,7 +33,7 @@ export async function applyCommand(io: CliIO, playbook: Playbook, inventory: Inv
   const out = writer(io.stdout);
   // a dry run's task lines are the plan printed after it: streamed too only with -v
   const reporter = (diff: boolean, dry = false): Reporter =>
-    tty && !flags.verbose ? interactiveReporter(style) : plainReporter({ write: out, style, diff, verbose: flags.verbose, tasks: !dry || flags.verbose });
+    tty && !flags.verbose ? interactiveReporter(style, out) : plainReporter({ write: out, style, diff, verbose: flags.verbose, tasks: !dry || flags.verbose });
   const pool = new ConnectionPool();
   const finish = (report: RunReport) => {
     if (flags.json) writeJsonReport(flags.json, report);
@@ -85,7 +85,7 @@ export async function planCommand(io: CliIO, playbook: Playbook, inventory: Inve
   refuseSecretExtraVars(run.extraVars ?? {});
   const style = styleFor(useColor(io.stdout));
   const out = writer(io.stdout);
-  const rep = io.stdout.isTTY ? interactiveReporter(style) : undefined;
+  const rep = io.stdout.isTTY ? interactiveReporter(style, out) : undefined;
   const report = await runPlaybook(playbook, inventory, { ...run, mode: 'check', listener: rep?.listener });
   await rep?.finish(report);
   writePlanFile(o.out, toPlanFile(report, { inventory: run.inventoryFile, limit: run.limit, tags: run.tags, extraVars: run.extraVars }));
@@ -120,11 +120,11 @@ export function showPlan(io: CliIO, file: string): number {
   return ExitCode.ok;
 }
 
-function savedPlanText(plan: PlanFile, style: ReturnType<typeof styleFor>, maxHosts?: number): string[] {
+function savedPlanText(plan: PlanFile, style: ReturnType<typeof styleFor>, maxHosts?: number, rollout?: RolloutPlay[]): string[] {
   const hosts = plan.hosts.map((h) => ({ ...h, counts: countTasks(h.tasks, h.status), execs: 0, durationMs: 0 }));
   const report: RunReport = { runId: plan.runId, mode: 'check', playbook: plan.playbook.file, startedAt: plan.createdAt, durationMs: 0, hosts, summary: summarize(hosts) };
   const shown = planText(report, style, { diff: true, maxHosts });
-  return [...(shown ? [shown] : []), ...planSummary(report, style)];
+  return [...(shown ? [shown] : []), ...planSummary(report, style, rollout)];
 }
 
 /** The plays with the names of their hosts (as preparePlays selects them), for the rollout lines
@@ -148,13 +148,14 @@ export async function applyPlanCommand(io: CliIO, plan: PlanFile, playbook: Play
   if (!flags.yes) {
     if (!io.stdin.isTTY) throw new FleetError(`${question} — refusing without a terminal to confirm; re-run with --yes`, ExitCode.refused);
     out(style.bold('PLAN'));
-    for (const l of savedPlanText(plan, style)) out(l);
+    // the batches and gates the apply goes through, as for a fresh plan
+    for (const l of savedPlanText(plan, style, undefined, rolloutOf(playbook, inventory, run.limit))) out(l);
     if (!(await confirmYes(question, io.stdin, io.stdout))) {
       out('nothing applied: only yes confirms.');
       return ExitCode.refused;
     }
   }
-  const rep = io.stdout.isTTY && !flags.verbose ? interactiveReporter(style) : plainReporter({ write: out, style, diff: flags.diff, verbose: flags.verbose });
+  const rep = io.stdout.isTTY && !flags.verbose ? interactiveReporter(style, out) : plainReporter({ write: out, style, diff: flags.diff, verbose: flags.verbose });
   const report = await runPlaybook(playbook, inventory, { ...run, mode: 'apply', expect, onlyHosts: [...expect.keys()], listener: rep.listener });
   await rep.finish(report);
   out(recap(report, style));

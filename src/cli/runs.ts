@@ -10,7 +10,7 @@ import { becomeOf, loadInventory, selectHosts, toConnectionSpec, type Inventory 
 import type { Playbook } from '../playbook/model.js';
 import { mapPool } from '../util/pool.js';
 import type { CliIO } from './io.js';
-import { countsText } from '../report/format.js';
+import { countsText, rolloutLines } from '../report/format.js';
 import { styleFor } from '../report/style.js';
 
 // the recap's rendering of counts, so both say the same
@@ -62,6 +62,8 @@ export function showRun(io: CliIO, id: string, json: boolean, dir?: string): num
   if (r.stopReason) io.stdout.write(`stopped: ${r.stopReason}\n`);
   const hostState = (s: string) => (s === 'running' && state === 'abandoned' ? 'abandoned (outcome unknown)' : s);
   for (const h of r.hosts) io.stdout.write(`  ${h.host.padEnd(24)} ${hostState(h.status)}${h.counts ? `  ${countsText(h.counts, PLAIN)}` : ''}${h.backups ? `  backups: ${h.backups}` : ''}${h.error ? `\n    ${h.error}` : ''}\n`);
+  // batches, gates and the decision after each, as the recap printed them
+  if (r.mode === 'apply' || r.stopReason) for (const l of rolloutLines(r.rollout ?? [], PLAIN)) io.stdout.write(`${l}\n`);
   for (const rb of r.rollbacks ?? []) for (const h of rb.hosts) io.stdout.write(`  rolled back ${h.host} at ${rb.at}: restored ${h.restored.length}${h.failed.length ? `, could not restore: ${h.failed.join('; ')}` : ''}\n`);
   return ExitCode.ok;
 }

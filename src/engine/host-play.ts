@@ -14,6 +14,7 @@ import type { Mode, TaskResult } from './results.js';
 import { TransportError } from '../transport/transport.js';
 import { RestartQueue } from './restarts.js';
 import { restartTask } from '../tasks/lib/service-restart.js';
+import { stepFailure } from './step-error.js';
 
 export interface HostPlayInput {
   remote: Remote;
@@ -174,17 +175,18 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
     for (const p of planned) {
       const outs: string[] = [];
       let status: 'changed' | 'failed' | 'skipped' = 'changed';
+      let exitCode: number | undefined;
       for (const _ of p.changes) {
         const s = sections.get(i++);
         if (!s) status = status === 'changed' ? 'skipped' : status;
         else {
           if (s.out.trim()) outs.push(s.out.trimEnd());
-          if (s.code !== 0) status = 'failed';
+          if (s.code !== 0) [status, exitCode] = ['failed', s.code];
         }
       }
       const output = outs.join('\n') || undefined;
       if (status === 'skipped') outcome.set(p, base(p.prep, { status: 'skipped', reason: 'not run: an earlier task failed' }));
-      else if (status === 'failed') outcome.set(p, base(p.prep, { status: 'failed', reason: `step failed: ${lastLine(output)}`, output, changes: p.changes.map(record), ignored: p.prep.call.ignoreErrors || undefined }));
+      else if (status === 'failed') outcome.set(p, base(p.prep, { status: 'failed', reason: stepFailure(exitCode, output), exitCode, output, changes: p.changes.map(record), ignored: p.prep.call.ignoreErrors || undefined }));
       else {
         applied.push(p);
         outcome.set(p, base(p.prep, { status: 'changed', changes: p.changes.map(record), output }));
@@ -354,9 +356,4 @@ export async function runHostPlay(input: HostPlayInput): Promise<HostPlayOutput>
 
 function record(c: Change) {
   return { summary: c.summary, diff: c.diff, unpredictable: c.unpredictable, warnings: c.warnings, ...(c.impact?.length ? { impact: c.impact } : {}) };
-}
-
-function lastLine(s: string | undefined): string {
-  const lines = (s ?? '').trim().split('\n');
-  return lines[lines.length - 1] || 'no output';
 }

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { HostCounts, HostStatus, Mode } from './results.js';
+import type { HostCounts, HostStatus, Mode, RolloutRecord } from './results.js';
 import { stateDir } from './backups.js';
 import { redactDeep } from '../secrets/registry.js';
 
@@ -31,6 +31,8 @@ export interface JournalEntry {
   /** why a rollout stopped early */
   stopReason?: string;
   hosts: JournalHost[];
+  /** per play: batches, health gates and the decision after each batch */
+  rollout?: RolloutRecord[];
   rollbacks?: { at: string; hosts: { host: string; restored: string[]; failed: string[] }[] }[];
   /** the fleet process that ran it: while it lives the run is running, once it is gone abandoned */
   controller?: Controller;

@@ -35,6 +35,8 @@ export interface TaskResult {
   provisional?: boolean;
   /** a health gate check, run after the batch's changes */
   health?: boolean;
+  /** a failed step: its exit status */
+  exitCode?: number;
   /** the detections a findings-only task ran (status stays ok: nothing is changed) */
   checks?: CheckResult[];
   /** no_log task: diffs, output and error detail are replaced before leaving the engine */
@@ -91,12 +93,77 @@ export interface RunReport {
   /** why the rollout stopped before every batch ran */
   stopped?: string;
   rollbacks?: RollbackReport[];
+  /** per play: its batches, their health gates and the decision taken after each */
+  rollout?: RolloutRecord[];
+}
+
+/** One health gate on one host, after its batch's changes. */
+export interface GateResult {
+  host: string;
+  /** the gate task's name */
+  task: string;
+  /** what it ran: the command line, or the task type where it is not a command */
+  command: string;
+  ok: boolean;
+  /** exit status of the failed step (a command gate that ran) */
+  exitCode?: number;
+  /** the first line of its output that says what went wrong (src/engine/step-error.ts) */
+  error?: string;
+  durationMs: number;
+}
+
+/** What the rollout did after a batch: go on, or stop, and why (counts as the rule reads them). */
+export interface BatchDecision {
+  stop: boolean;
+  rule: 'ok' | 'health-gate' | 'any-errors-fatal' | 'max-fail-percentage' | 'batch-failed' | 'failures-tolerated';
+  failed: number;
+  of: number;
+  /** max_fail_percentage, when the play sets one */
+  threshold?: number;
+  /** one sentence: "1 of 2 hosts failed (50%), more than max_fail_percentage 0%: stopping" */
+  text: string;
+}
+
+export interface BatchRecord {
+  /** 1-based */
+  index: number;
+  hosts: string[];
+  /** the first of several batches */
+  canary: boolean;
+  /** not-run: the rollout stopped before it */
+  state: 'ok' | 'failed' | 'not-run';
+  /** hosts of the batch that ended badly (failed, refused, unreachable) */
+  failed: string[];
+  gates: GateResult[];
+  decision?: BatchDecision;
+  durationMs?: number;
+  /** hosts rolled back after this batch (rollback_on_failure) */
+  rolledBack?: string[];
+}
+
+export interface RolloutRecord {
+  play: string;
+  serial?: (number | string)[];
+  maxFailPercentage?: number;
+  anyErrorsFatal?: boolean;
+  rollbackOnFailure?: boolean;
+  /** the gate tasks' names, in order */
+  gates: string[];
+  batches: BatchRecord[];
+  /** the message of the stop decision (the report's `stopped`) */
+  stopped?: string;
 }
 
 export type RunEvent =
   | { type: 'run-start'; mode: Mode; playbook: string; hosts: string[] }
   | { type: 'play-start'; play: string; hosts: string[] }
-  | { type: 'host-phase'; host: string; phase: 'connect' | 'gather' | 'apply' | 'verify' }
+  | { type: 'batch-start'; play: string; index: number; of: number; hosts: string[]; canary: boolean }
+  | { type: 'host-phase'; host: string; phase: 'connect' | 'gather' | 'apply' | 'verify' | 'health' }
+  /** live: a task's outcome as soon as it is known (no status: it starts now); the `task`
+   *  events follow at the host's end, in task order */
+  | { type: 'host-task'; host: string; task: string; status?: TaskStatus }
+  | { type: 'health'; play: string; batch: number; gate: GateResult }
+  | { type: 'batch-end'; play: string; batch: BatchRecord; of: number }
   | { type: 'task'; host: string; result: TaskResult }
   | { type: 'host-end'; host: string; report: HostReport }
   | { type: 'run-end'; report: RunReport };

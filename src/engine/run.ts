@@ -11,9 +11,10 @@ import { ConnectionPool } from './connections.js';
 import { DriftRefusal, runHostPlay, RemoteFailure, type PlanExpectation, type PlanMemo } from './host-play.js';
 import { FileCache, prepareTask, resolveVars, type PreparedTask } from './prepare.js';
 import { Remote } from './remote.js';
-import { countTasks, isBadHost, summarize, type HostReport, type Listener, type Mode, type RollbackReport, type RunEvent, type RunReport, type TaskResult } from './results.js';
+import { countTasks, isBadHost, summarize, type HostReport, type Listener, type Mode, type GateResult, type RollbackReport, type RolloutRecord, type RunEvent, type RunReport, type TaskResult } from './results.js';
 import { backupHeader } from './backups.js';
 import { batches } from './batches.js';
+import { decideBatch, gateCommand, gateResult, gateText } from './rollout.js';
 import { backupsOf, Journal, newRunId, thisController, type JournalEntry } from './journal.js';
 import { rollbackHost } from './rollback.js';
 import { resolve } from 'node:path';
@@ -143,6 +144,9 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     soon.unref();
   };
   record();
+  // filled batch by batch: the journal (an interrupted run's too) and the report carry it
+  const rollout: RolloutRecord[] = [];
+  entry.rollout = rollout;
   const onInterrupt = () => {
     entry.state = 'stopped';
     entry.stopReason = lastInterrupt;
@@ -151,7 +155,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     const why = (h: string) => `${lastInterrupt}${inFlight.has(h) ? ' while running here' : ' before this host ran'}`;
     journal?.write({ ...entry, hosts: entry.hosts.map((h) => (cut(h.host) ? { ...h, status: 'stopped', error: why(h.host) } : reported(h))) });
     const hosts = allHosts.map((h): HostReport => (cut(h) ? { ...report(h), status: 'stopped', error: why(h) } : report(h)));
-    return publicReport({ runId, mode: opts.mode, playbook: playbook.file, startedAt: entry.startedAt, durationMs: Date.now() - started, hosts, summary: summarize(hosts), stopped: lastInterrupt });
+    return publicReport({ runId, mode: opts.mode, playbook: playbook.file, startedAt: entry.startedAt, durationMs: Date.now() - started, hosts, summary: summarize(hosts), stopped: lastInterrupt, rollout });
   };
   active.add(onInterrupt);
   emit({ type: 'run-start', mode: opts.mode, playbook: playbook.file, hosts: allHosts });
@@ -159,31 +163,66 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   const rollbacks: RollbackReport[] = [];
   let stopped: string | undefined;
 
-  async function onHost(play: Playbook['plays'][number], playIndex: number, hp: HostPlan, health: boolean): Promise<void> {
+  async function onHost(play: Playbook['plays'][number], playIndex: number, hp: HostPlan, health?: (g: GateResult) => void): Promise<void> {
     const r = report(hp.host);
     const t0 = Date.now();
     inFlight.add(hp.host);
     let partial: TaskResult[] = [];
+    // the gate being run, and since when: a gate cut off (connection lost) is recorded too
+    let gateAt: { command: string; name: string; t0: number } | undefined;
+    let failedGate: GateResult | undefined;
     try {
       emit({ type: 'host-phase', host: hp.host, phase: 'connect' });
       const transport = await pool.get(hp.host, toConnectionSpec(hp.vars, (n) => inventory.hosts.get(n)?.vars));
       const b = becomeOf(hp.vars);
       const remote = new Remote(transport, { enabled: play.become ?? b.become, user: play.becomeUser ?? b.becomeUser, password: opts.becomePassword });
       remotes.set(hp.host, remote);
-      const out = await runHostPlay({
-        remote,
-        mode: health ? 'apply' : opts.mode,
-        tasks: health ? hp.health : hp.tasks,
-        handlers: health ? [] : hp.handlers,
-        vars: hp.vars,
-        applyHeader: opts.mode === 'apply' ? backupHeader(runId) : undefined,
-        expect: health ? undefined : opts.expect?.get(hp.host)?.[playIndex],
-        perl: pool.perl.get(hp.host),
-        keep: !health && opts.mode === 'check' && opts.prepared !== undefined,
-        memo: health ? undefined : memos.get(hp),
-        onPhase: (phase) => emit({ type: 'host-phase', host: hp.host, phase }),
-        onResult: (res) => partial.push(res),
-      });
+      const hostPlay = (tasks: PreparedTask[]) =>
+        runHostPlay({
+          remote,
+          mode: health ? 'apply' : opts.mode,
+          tasks,
+          handlers: health ? [] : hp.handlers,
+          vars: hp.vars,
+          applyHeader: opts.mode === 'apply' ? backupHeader(runId) : undefined,
+          expect: health ? undefined : opts.expect?.get(hp.host)?.[playIndex],
+          perl: pool.perl.get(hp.host),
+          keep: !health && opts.mode === 'check' && opts.prepared !== undefined,
+          memo: health ? undefined : memos.get(hp),
+          onPhase: (phase) => emit({ type: 'host-phase', host: hp.host, phase }),
+          onResult: (res) => {
+            partial.push(res);
+            emit({ type: 'host-task', host: hp.host, task: res.task, status: res.status });
+          },
+        });
+      let out: Awaited<ReturnType<typeof runHostPlay>>;
+      if (!health) out = await hostPlay(hp.tasks);
+      else {
+        // one gate at a time, each timed (two round trips more per further gate); the first that
+        // fails ends them, as a failed task ends a play
+        const results: TaskResult[] = [];
+        out = { results, failed: false, fingerprint: {}, changeKeys: {}, perl: pool.perl.get(hp.host) ?? true };
+        emit({ type: 'host-phase', host: hp.host, phase: 'health' });
+        for (const prep of hp.health) {
+          if (out.failed) {
+            results.push({ task: prep.call.name, type: prep.call.type, handler: false, status: 'skipped', reason: 'not run: an earlier health gate failed', changes: [] });
+            continue;
+          }
+          const command = gateCommand({ ...prep.call, args: prep.args });
+          emit({ type: 'host-task', host: hp.host, task: `health gate '${prep.call.name}': ${command}` });
+          gateAt = { command, name: prep.call.name, t0: Date.now() };
+          const one = await hostPlay([prep]);
+          pool.perl.set(hp.host, one.perl);
+          out.perl = one.perl;
+          results.push(...one.results);
+          out.failed = one.failed;
+          const res = one.results.find((x) => x.status !== 'skipped') ?? one.results[0];
+          const g = gateResult(hp.host, command, res && { ...res, task: prep.call.name }, Date.now() - gateAt.t0);
+          if (!g.ok) failedGate ??= g;
+          health(g);
+          gateAt = undefined;
+        }
+      }
       pool.perl.set(hp.host, out.perl);
       if (out.memo) memos.set(hp, out.memo);
       else if (!health) memos.delete(hp);
@@ -193,11 +232,14 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
       const failed = partial.find((x) => x.status === 'failed' && !x.ignored);
       if (health && failed) {
         r.status = 'failed';
-        r.error = `health gate '${failed.task}' failed: ${failed.reason ?? ''}`;
+        r.error = `health gate '${failed.task}' failed: ${failedGate ? gateText(failedGate) : (failed.reason ?? '')}`;
       } else if (out.failed) r.status = 'failed';
       else if (r.status === 'ok' && out.results.some((x) => x.status === 'changed' || x.status === 'would-change')) r.status = 'changed';
     } catch (e) {
+      if (health) partial = partial.map(asHealth);
       for (const res of partial) emit({ type: 'task', host: hp.host, result: res });
+      // a gate cut off (the connection went away, the host failed outside it) did not pass
+      if (health && gateAt) health({ host: hp.host, task: gateAt.name, command: gateAt.command, ok: false, error: (e as Error).message, durationMs: Date.now() - gateAt.t0 });
       if (e instanceof TransportError) {
         // too much output: the host answered, what it ran failed
         r.status = e.kind === 'output' ? 'failed' : 'unreachable';
@@ -229,24 +271,48 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
       const live = hosts.filter((h) => !isBadHost(reports.get(h.host)?.status ?? 'ok'));
       emit({ type: 'play-start', play: play.name, hosts: live.map((h) => h.host) });
       const groups = batches(live, play.serial);
+      const played: RolloutRecord = {
+        play: play.name,
+        ...(play.serial ? { serial: play.serial } : {}),
+        ...(play.maxFailPercentage !== undefined ? { maxFailPercentage: play.maxFailPercentage } : {}),
+        ...(play.anyErrorsFatal ? { anyErrorsFatal: true } : {}),
+        ...(play.rollbackOnFailure ? { rollbackOnFailure: true } : {}),
+        gates: play.health.map((t) => t.name),
+        batches: groups.map((b, i) => ({ index: i + 1, hosts: b.map((hp) => hp.host), canary: i === 0 && groups.length > 1, state: 'not-run', failed: [], gates: [] })),
+      };
+      rollout.push(played);
       for (const [i, batch] of groups.entries()) {
         if (stopped) break;
-        await mapPool(batch, opts.forks ?? 50, (hp) => onHost(play, playIndex, hp, false));
+        const rec = played.batches[i]!;
+        const bt0 = Date.now();
+        emit({ type: 'batch-start', play: play.name, index: rec.index, of: groups.length, hosts: rec.hosts, canary: rec.canary });
+        await mapPool(batch, opts.forks ?? 50, (hp) => onHost(play, playIndex, hp));
         if (opts.mode === 'apply' && play.health.length) {
           const ran = batch.filter((hp) => !isBadHost(report(hp.host).status));
-          await mapPool(ran, opts.forks ?? 50, (hp) => onHost(play, playIndex, hp, true));
+          const onGate = (g: GateResult) => {
+            rec.gates.push(g);
+            emit({ type: 'health', play: play.name, batch: rec.index, gate: g });
+          };
+          await mapPool(ran, opts.forks ?? 50, (hp) => onHost(play, playIndex, hp, onGate));
         }
-        const bad = batch.filter((hp) => isBadHost(report(hp.host).status));
-        const gate = batch.find((hp) => report(hp.host).error?.startsWith('health gate'));
+        rec.failed = batch.filter((hp) => isBadHost(report(hp.host).status)).map((hp) => hp.host);
+        rec.state = rec.failed.length ? 'failed' : 'ok';
+        rec.durationMs = Date.now() - bt0;
+        // gates in batch order, whichever host finished first
+        const order = new Map(rec.hosts.map((h, k) => [h, k]));
+        rec.gates.sort((x, y) => order.get(x.host)! - order.get(y.host)!);
+        const gate = rec.gates.find((g) => !g.ok);
+        rec.decision = decideBatch({ of: batch.length, failed: rec.failed, gate, batches: groups.length, maxFailPercentage: play.maxFailPercentage, anyErrorsFatal: play.anyErrorsFatal, gatesPassed: rec.gates.length, last: i === groups.length - 1 });
         const label = groups.length > 1 ? `batch ${i + 1}/${groups.length} of play '${play.name}'` : `play '${play.name}'`;
-        if (gate) stopped = `${label}: ${gate.host}: ${report(gate.host).error}`;
-        else if (bad.length && play.anyErrorsFatal) stopped = `${label}: ${bad[0]!.host} failed and any_errors_fatal is set`;
-        else if (bad.length && play.maxFailPercentage !== undefined && (bad.length * 100) / batch.length > play.maxFailPercentage) stopped = `${label}: ${bad.length} of ${batch.length} hosts failed, more than max_fail_percentage ${play.maxFailPercentage}%`;
-        else if (bad.length === batch.length && groups.length > 1) stopped = `${label}: every host of the batch failed`;
+        if (rec.decision.stop) stopped = played.stopped = `${label}: ${rec.decision.text}`;
         if (stopped && play.rollbackOnFailure && opts.mode === 'apply') {
           const undo = batch.filter((hp) => remotes.has(hp.host) && report(hp.host).status !== 'unreachable');
-          rollbacks.push(...(await mapPool(undo, opts.forks ?? 50, (hp) => rollbackHost(hp.host, remotes.get(hp.host)!, runId))));
+          const done = await mapPool(undo, opts.forks ?? 50, (hp) => rollbackHost(hp.host, remotes.get(hp.host)!, runId));
+          rollbacks.push(...done);
+          if (done.length) rec.rolledBack = done.map((x) => x.host);
         }
+        recordSoon();
+        emit({ type: 'batch-end', play: play.name, batch: rec, of: groups.length });
       }
     }
   } finally {
@@ -258,7 +324,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     if (!reports.has(host)) Object.assign(report(host), { status: 'stopped', error: `not run: the rollout stopped (${stopped ?? 'earlier failure'})`, counts: countTasks([], 'stopped') });
   }
   const hostsOut = allHosts.map(report);
-  const result: RunReport = { runId, mode: opts.mode, playbook: playbook.file, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, hosts: hostsOut, summary: summarize(hostsOut), stopped, rollbacks: rollbacks.length ? rollbacks : undefined };
+  const result: RunReport = { runId, mode: opts.mode, playbook: playbook.file, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, hosts: hostsOut, summary: summarize(hostsOut), stopped, rollbacks: rollbacks.length ? rollbacks : undefined, rollout };
   entry.state = stopped ? 'stopped' : 'finished';
   entry.stopReason = stopped;
   entry.finishedAt = new Date().toISOString();

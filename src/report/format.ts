@@ -1,9 +1,11 @@
 // Text shared by every human-facing reporter: task lines, recaps, the plan shown before apply.
-import { COUNT_KEYS, type HostCounts, type HostReport, type HostStatus, type RunReport, type TaskResult } from '../engine/results.js';
+import { COUNT_KEYS, type BatchRecord, type GateResult, type HostCounts, type HostReport, type HostStatus, type RolloutRecord, type RunReport, type TaskResult } from '../engine/results.js';
+import { gateText, seconds } from '../engine/rollout.js';
 import type { Impact } from '../types.js';
 import { renderDiff } from './diff.js';
 import type { Style } from './style.js';
 import { formatLoc } from '../errors.js';
+import { hostList } from './groups.js';
 
 const LABEL: Record<TaskResult['status'], string> = { ok: 'ok', changed: 'changed', 'would-change': 'would change', skipped: 'skipped', failed: 'FAILED' };
 export const PROVISIONAL = 'planned on facts an earlier change would alter';
@@ -45,7 +47,7 @@ export function taskDetails(r: TaskResult, s: Style, diff: boolean): string[] {
   if (r.status === 'failed') {
     if (r.reason) out.push(s.red(`    ${r.reason}`));
     if (r.loc) out.push(s.dim(`    at ${formatLoc(r.loc)}`));
-    if (r.output && r.output.trim() !== r.reason?.replace(/^step failed: /, '')) out.push(...indent(r.output, '    | '));
+    if (r.output && r.output.trim() !== r.reason?.replace(/^step failed(?: \(exit \d+\))?: /, '')) out.push(...indent(r.output, '    | '));
   }
   return out;
 }
@@ -80,6 +82,8 @@ export function recapLine(h: HostReport, s: Style): string {
 
 export function recap(report: RunReport, s: Style): string {
   const lines = [s.bold(`RECAP (${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s)`), ...report.hosts.map((h) => recapLine(h, s))];
+  // an apply's batches and gates; a dry run's only when its rollout stopped (it runs no gates)
+  if (report.mode === 'apply' || report.stopped) lines.push(...rolloutLines(report.rollout ?? [], s));
   if (report.stopped) lines.push(s.red(`ROLLOUT STOPPED: ${report.stopped}`));
   for (const r of report.rollbacks ?? []) {
     lines.push(`${s.bold(r.host)}: rolled back, restored ${r.restored.length}${r.failed.length ? s.red(`, could not restore: ${r.failed.join('; ')}`) : ''}${r.error ? ` (${r.error})` : ''}`);
@@ -151,3 +155,59 @@ const shown = (t: TaskResult): boolean => t.status === 'would-change' || t.statu
 const capList = (items: readonly string[], n: number): string => (items.length <= n ? items.join(', ') : `${items.slice(0, n).join(', ')} and ${items.length - n} more`);
 
 const indent = (text: string, pre: string): string[] => text.split('\n').map((l) => pre + l);
+
+/** "batch 2/3 of play 'x'" — or "play 'x'" when the play is one batch, as the stop reason says. */
+export const batchLabel = (play: string, index: number, of: number): string => (of > 1 ? `batch ${index}/${of} of play '${play}'` : `play '${play}'`);
+
+/** The line a batch starts with, in the live output. */
+export function batchStartLine(play: string, index: number, of: number, hosts: readonly string[], canary: boolean, s: Style): string {
+  return s.bold(`BATCH ${index}/${of} of play '${play}'${canary ? ' (canary)' : ''}: ${hostList(hosts)}`);
+}
+
+/** One gate on one host: its command, exit status, duration and the line naming the cause. */
+export function gateLine(g: GateResult, s: Style): string {
+  return `${s.bold(g.host)}  ${g.ok ? s.green('gate ok') : s.red('GATE FAILED')}  ${g.task} — ${gateText(g)}`;
+}
+
+/** What the rollout did after a batch: go on (and why), or stop (the rule, the counts). `brief`:
+ *  the rule only, where the full reason follows (the recap's ROLLOUT STOPPED line). */
+export function decisionText(b: BatchRecord, s: Style, brief = false): string {
+  const d = b.decision;
+  if (!d) return '';
+  if (!d.stop) return d.text;
+  const rule = !brief ? d.text : d.rule === 'health-gate' ? `a health gate failed (${d.failed} of ${d.of} hosts failed${d.threshold !== undefined ? `, ${Math.round((d.failed * 100) / d.of)}%; max_fail_percentage ${d.threshold}%` : ''})` : d.rule === 'any-errors-fatal' ? `a host failed and any_errors_fatal is set` : d.rule === 'max-fail-percentage' ? d.text : 'every host of the batch failed';
+  return s.red(`STOP — ${rule}${b.rolledBack?.length ? `; rolled back ${hostList(b.rolledBack)}` : ''}`);
+}
+
+export const decisionLine = (play: string, b: BatchRecord, of: number, s: Style): string => `after ${batchLabel(play, b.index, of)}: ${decisionText(b, s)}`;
+
+/** The recap's rollout block: per play of several batches or with gates, each batch with its
+ *  hosts, gates (passed ones folded to one line, failed ones each) and the decision after it. */
+export function rolloutLines(rollout: readonly RolloutRecord[], s: Style): string[] {
+  const out: string[] = [];
+  for (const p of rollout) {
+    if (p.batches.length < 2 && p.gates.length === 0 && !p.stopped) continue;
+    const rules = [p.serial && `serial ${p.serial.join(', ')}`, p.maxFailPercentage !== undefined && `max_fail_percentage ${p.maxFailPercentage}%`, p.anyErrorsFatal && 'any_errors_fatal', p.rollbackOnFailure && 'rollback_on_failure', p.gates.length && `health gate${p.gates.length > 1 ? 's' : ''} ${p.gates.map((g) => `'${g}'`).join(', ')}`].filter(Boolean);
+    out.push(s.bold(`ROLLOUT of play '${p.play}'${rules.length ? ` (${rules.join('; ')})` : ''}`));
+    for (const b of p.batches) {
+      const state = b.state === 'not-run' ? s.dim('not run') : b.state === 'failed' ? s.red(`FAILED on ${b.failed.length}`) : s.green('ok');
+      out.push(`  batch ${b.index}/${p.batches.length}${b.canary ? ' (canary)' : ''}: ${hostList(b.hosts)} — ${state}${b.durationMs !== undefined ? s.dim(` (${seconds(b.durationMs)})`) : ''}`);
+      const passed = b.gates.filter((g) => g.ok);
+      for (const [task, gs] of groupBy(passed, (g) => `${g.task}\0${g.command}`)) {
+        const ms = gs.map((g) => g.durationMs);
+        out.push(`    ${s.green('gate ok')}  ${task.split('\0')[0]} — \`${gs[0]!.command}\` passed on ${hostList(gs.map((g) => g.host), 5)} in ${seconds(Math.min(...ms))}${gs.length > 1 ? `–${seconds(Math.max(...ms))}` : ''}`);
+      }
+      const failed = b.gates.filter((g) => !g.ok);
+      for (const g of failed.slice(0, 10)) out.push(`    ${gateLine(g, s)}`);
+      if (failed.length > 10) out.push(s.dim(`    and ${failed.length - 10} more failed gates (the JSON report has them all)`));
+      if (b.decision) out.push(`    decision: ${decisionText(b, s, true)}`);
+    }
+  }
+  return out;
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const t of items) m.set(key(t), [...(m.get(key(t)) ?? []), t]);
+  return m;
+}

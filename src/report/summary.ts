@@ -2,6 +2,7 @@
 // changes by kind, what they interrupt, and how the rollout would go (batches, health gates).
 import type { ChangeRecord, HostReport, RunReport, TaskResult } from '../engine/results.js';
 import { batches } from '../engine/batches.js';
+import { gateCommand } from '../engine/rollout.js';
 import type { Play } from '../playbook/model.js';
 import type { Style } from './style.js';
 import { PROVISIONAL } from './format.js';
@@ -117,7 +118,7 @@ export function rolloutText(play: RolloutPlay['play'], hosts: string[]): string 
   const named = (b: string[]) => (b.length <= 3 ? b.join(', ') : `${b.slice(0, 3).join(', ')} and ${b.length - 3} more`);
   const shown = groups.slice(0, 4).map((b, i) => `${i === 0 && groups.length > 1 ? 'canary ' : ''}${named(b)} (${plural(b.length, 'host')})`);
   const order = groups.length === 1 ? (hosts.length === 1 ? 'its 1 host' : `all ${hosts.length} hosts at once`) : `${groups.length} batches (serial ${play.serial!.join(', ')}): ${shown.join(', then ')}${groups.length > 4 ? `, then ${plural(groups.length - 4, 'more batch', 'more batches')}` : ''}`;
-  const gate = play.health.length ? `health gate ${play.health.map((t) => `'${t.name}'`).join(', ')} after each batch` : 'no health gate';
+  const gate = play.health.length ? `health gate ${play.health.map(planGate).join(', ')} after each batch` : 'no health gate';
   const stops = [
     ...(play.health.length ? ['a health gate fails'] : []),
     ...(play.anyErrorsFatal ? ['any host fails'] : []),
@@ -125,4 +126,10 @@ export function rolloutText(play: RolloutPlay['play'], hosts: string[]): string 
     ...(groups.length > 1 ? ['every host of a batch fails'] : []),
   ];
   return `${order}; ${gate}${stops.length ? `; stops when ${stops.join(' or ')}${play.rollbackOnFailure ? ', then rolls that batch back' : ''}` : ''}.`;
+}
+
+/** A gate as the plan names it: with the command it runs, where it is one (templates unrendered). */
+function planGate(t: RolloutPlay['play']['health'][number]): string {
+  const command = t.type === 'command' || t.type === 'shell' ? gateCommand(t) : undefined;
+  return `'${t.name}'${command ? ` (\`${command}\`)` : ''}`;
 }

@@ -33,6 +33,32 @@ function onPty(argv: string[], cwd: string): Pty {
 }
 
 const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+
+/** The screen a terminal is left with: the cursor moves and erasures listr2's updater writes
+ *  (up, column, erase line / below) applied, colours dropped. Only what a line-wise redraw uses. */
+function screen(raw: string): string[] {
+  const lines = [''];
+  let row = 0;
+  let col = 0;
+  const put = (t: string) => {
+    const l = lines[row]!.padEnd(col);
+    lines[row] = l.slice(0, col) + t + l.slice(col + t.length);
+    col += t.length;
+  };
+  for (const m of raw.matchAll(/\x1b\[([0-9;?]*)([A-Za-z])|\r|\n|[^\x1b\r\n]+/g)) {
+    const [t, arg, op] = m;
+    if (t === '\n') {
+      row++;
+      if (row === lines.length) lines.push('');
+    } else if (t === '\r') col = 0;
+    else if (op === 'A') row = Math.max(0, row - Number(arg || 1));
+    else if (op === 'G') col = Number(arg || 1) - 1;
+    else if (op === 'K') lines[row] = arg === '2' ? '' : arg === '1' ? ' '.repeat(col) + lines[row]!.slice(col) : lines[row]!.slice(0, col);
+    else if (op === 'J') lines.splice(row + 1, lines.length, ...[]), (lines[row] = lines[row]!.slice(0, col));
+    else if (!op) put(t);
+  }
+  return lines.map((l) => l.trimEnd());
+}
 /** from the plan to the end, durations aside: what a terminal and a pipe must both say */
 const fromPlan = (s: string) => s.slice(s.indexOf('PLAN\n')).replace(/\d+\.\d s\)/g, 'N s)');
 
@@ -124,7 +150,7 @@ describe('fleet apply on a terminal', () => {
     expect((await fleet(['plan', pb, '-o', planFile], { cwd: dir })).code).toBe(0);
     const p = onPty([process.execPath, FLEET_BIN, 'apply', '--plan', planFile], dir);
     await expect.poll(p.text, { timeout: 30_000, interval: 100 }).toMatch(/Enter a value: $/);
-    expect(p.text()).toMatch(/PLAN\nhost: localhost\n {2}would change {2}write a[\s\S]*\+world[\s\S]*\nPlan: 1 of 1 host to change[^\n]*\nChanges: 2 files[^\n]*\nApply the saved plan to 1 host\?\n {2}Only 'yes'/);
+    expect(p.text()).toMatch(/PLAN\nhost: localhost\n {2}would change {2}write a[\s\S]*\+world[\s\S]*\nPlan: 1 of 1 host to change[^\n]*\nChanges: 2 files[^\n]*\nRollout of play 'demo': its 1 host; no health gate\.\nApply the saved plan to 1 host\?\n {2}Only 'yes'/);
     p.write('no\r');
     expect(await p.code).toBe(5);
     expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('old\n');
@@ -141,4 +167,44 @@ describe('fleet apply on a terminal', () => {
     expect(p.text()).toContain('fleet: interrupted');
     expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('old\n');
   }, 60_000);
+
+  it('a rollout on a terminal: counters and the current task while it runs, then one final block', async () => {
+    // three local hosts; the last one's container check fails as a broken runtime does
+    writeFileSync(join(dir, 'inv.yaml'), 'all:\n  hosts:\n    h1: { ansible_connection: local, rc: 0 }\n    h2: { ansible_connection: local, rc: 0 }\n    h3: { ansible_connection: local, rc: 125 }\n');
+    writeFileSync(join(dir, 'docker'), `#!/bin/sh\nsleep 1\n[ "$RC" = 0 ] && exit 0\necho 'docker: Error response from daemon: runc create failed: permission denied' >&2\necho "See 'docker run --help'." >&2\nexit "$RC"\n`, { mode: 0o755 });
+    writeFileSync(pb, `- name: hotfix
+  hosts: all
+  serial: [1, "100%"]
+  max_fail_percentage: 0
+  health:
+    - name: a container starts
+      shell: { cmd: "RC={{ rc }} ${dir}/docker run --rm hello-local true" }
+  tasks:
+    - name: write
+      copy: { dest: "${dir}/{{ inventory_hostname }}.txt", content: "x\\n" }
+`);
+    const tty = onPty([process.execPath, FLEET_BIN, 'apply', pb, '-i', join(dir, 'inv.yaml'), '--yes'], dir);
+    expect(await tty.code, tty.text()).toBe(2);
+    // while it ran: the counters with the batch, and a host's current step (its gate, by command)
+    const seen = tty.text();
+    expect(seen).toMatch(/1 done, 0 failed, 2 remaining of 3 hosts · \d+\.\d s · batch 2\/2 of play 'hotfix'/);
+    expect(seen).toMatch(/› health gate 'a container starts': RC=\d+ \S*docker run --rm hello-local true/);
+    // what the terminal is left with: the plan, then one counters line and the recap, once each
+    const end = screen(tty.out());
+    const after = end.slice(end.indexOf('Rollout of play \'hotfix\': 2 batches (serial 1, 100%): canary h1 (1 host), then h2, h3 (2 hosts); health gate \'a container starts\' (`RC={{ rc }} ' + dir + '/docker run --rm hello-local true`) after each batch; stops when a health gate fails or more than 0% of a batch fails or every host of a batch fails.'));
+    expect(after.length, end.join('\n')).toBeGreaterThan(1);
+    const counters = after.filter((l) => / remaining of 3 hosts/.test(l));
+    expect(counters, after.join('\n')).toHaveLength(1);
+    expect(counters[0]).toMatch(/^2 done, 1 failed, 0 remaining of 3 hosts · \d+\.\d s · gates 2 passed, 1 failed$/);
+    expect(after.filter((l) => l.startsWith('RECAP'))).toHaveLength(1);
+    // no host row is left over from the progress: the recap is the only per-host block
+    expect(after.filter((l) => /^\s*(?:[✔✖❯›⠀-⣿]|\[[A-Z]+\])\s*h\d/.test(l))).toEqual([]);
+    expect(after.filter((l) => /^h\d +ok=/.test(l))).toHaveLength(3);
+    const recapText = after.slice(after.findIndex((l) => l.startsWith('RECAP'))).join('\n');
+    expect(recapText).toMatch(/ROLLOUT of play 'hotfix'[^\n]*\n {2}batch 1\/2 \(canary\): 1 host: h1 — ok/);
+    expect(recapText).toMatch(/h3 {2}GATE FAILED {2}a container starts — `RC=125 \S+docker run --rm hello-local true` exit 125 after \d+\.\d s: docker: Error response from daemon: runc create failed: permission denied/);
+    expect(recapText).toMatch(/decision: STOP — a health gate failed \(1 of 2 hosts failed, 50%; max_fail_percentage 0%\)/);
+    expect(recapText).toMatch(/ROLLOUT STOPPED: batch 2\/2 of play 'hotfix': h3: health gate 'a container starts' failed \(exit 125 after/);
+    expect(recapText).not.toContain("See 'docker run --help'");
+  }, 90_000);
 });

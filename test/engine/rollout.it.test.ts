@@ -2,10 +2,13 @@
 // back to its exact previous state; the other hosts are untouched; `fleet rollback` restores files,
 // package versions, holds and services; the journal records it all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLab, type Lab, type LabHost } from '../support/lab.js';
 import { run, fixture } from '../support/remediation.js';
 import { fleet } from '../support/cli.js';
+import { quote } from '../../src/shell/sh.js';
 
 const pb = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
@@ -91,5 +94,80 @@ describe('rollout', () => {
     const stale = await fleet(['apply', '--plan', p2, '--yes']);
     expect(stale.code).toBe(4);
     expect(stale.stderr).toMatch(/the playbook .*pb\.yaml changed since the plan was made; make a new plan/);
+  });
+
+  it('the rollout visible: batches canary first, each gate with command, exit status, cause and duration, the stop decision — in the plan, the progress, the recap, the JSON and `fleet runs show`', async () => {
+    // a docker CLI that fails as a broken runtime does on c3: the cause, then the usage trailer
+    const fake = `#!/bin/sh\n[ "$1" = info ] && exit 0\nif [ -e /etc/fake-runtime-broken ]; then echo 'docker: Error response from daemon: failed to create task for container: runc create failed: unable to start container process: permission denied' >&2; echo "See 'docker run --help'." >&2; exit 125; fi\nexit 0\n`;
+    for (const n of ['c1', 'c2', 'c3']) {
+      expect(await out(h(n), 'command -v docker || echo none')).toBe('none\n');
+      await h(n).exec(`printf '%s' ${quote(fake)} > /usr/bin/docker && chmod 755 /usr/bin/docker && rm -f /etc/fake-runtime.conf /etc/fake-runtime-broken`);
+    }
+    await h('c3').exec('touch /etc/fake-runtime-broken');
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-gated-'));
+    const r = await fleet(['apply', pb('gated.yaml'), '-i', lab.inventoryPath, '--limit', 'c1,c2,c3', '--yes', '--json', `${dir}/r.json`]);
+    const text = r.stdout;
+    expect(r.code, text + r.stderr).toBe(2);
+    const lines = text.split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const cause = 'docker: Error response from daemon: failed to create task for container: runc create failed: unable to start container process: permission denied';
+
+    // the plan: batches canary first, the gates with their commands, when it stops
+    expect(text).toContain("Rollout of play 'gated rollout': 2 batches (serial 1, 100%): canary c1 (1 host), then c2, c3 (2 hosts); health gate 'dockerd answers' (`docker info`), 'a container starts' (`docker run --rm hello-local true`) after each batch; stops when a health gate fails or more than 0% of a batch fails or every host of a batch fails.");
+    // the progress: each batch, each gate, each decision, in order
+    const start1 = at(/^BATCH 1\/2 of play 'gated rollout' \(canary\): 1 host: c1$/);
+    const end1 = at(/^after batch 1\/2 of play 'gated rollout': its host ok, 2 health gates passed: going on$/);
+    const start2 = at(/^BATCH 2\/2 of play 'gated rollout': 2 hosts: c2, c3$/);
+    const failed = at(new RegExp(`^c3  GATE FAILED  a container starts — \`docker run --rm hello-local true\` exit 125 after \\d+\\.\\d s: ${cause}$`));
+    const end2 = at(new RegExp(`^after batch 2/2 of play 'gated rollout': STOP — c3: health gate 'a container starts' failed \\(exit 125 after \\d+\\.\\d s\\): ${cause}; 1 of 2 hosts failed \\(50%\\), more than max_fail_percentage 0%$`));
+    expect([start1, end1, start2, failed, end2].every((i) => i >= 0), text).toBe(true);
+    expect(start1 < end1 && end1 < start2 && start2 < failed && failed < end2).toBe(true);
+    expect(lines.slice(start1, end1)).toContainEqual(expect.stringMatching(/^c1 {2}gate ok {2}a container starts — `docker run --rm hello-local true` passed after \d+\.\d s$/));
+    expect(lines.slice(start2, end2)).toContainEqual(expect.stringMatching(/^c2 {2}gate ok {2}a container starts — `docker run --rm hello-local true` passed after \d+\.\d s$/));
+    expect(text).not.toMatch(/no output|See 'docker run --help'/);
+
+    // the recap: the rollout block and the stop
+    const recap = lines.slice(at(/^RECAP/));
+    const block = recap.slice(recap.indexOf("ROLLOUT of play 'gated rollout' (serial 1, 100%; max_fail_percentage 0%; health gates 'dockerd answers', 'a container starts')"));
+    expect(block.length, text).toBeGreaterThan(6);
+    expect(block.slice(1, 10).join('\n')).toMatch(new RegExp([
+      String.raw`^  batch 1/2 \(canary\): 1 host: c1 — ok \(\d+\.\d s\)`,
+      String.raw`    gate ok  dockerd answers — \`docker info\` passed on 1 host: c1 in \d+\.\d s`,
+      String.raw`    gate ok  a container starts — \`docker run --rm hello-local true\` passed on 1 host: c1 in \d+\.\d s`,
+      String.raw`    decision: its host ok, 2 health gates passed: going on`,
+      String.raw`  batch 2/2: 2 hosts: c2, c3 — FAILED on 1 \(\d+\.\d s\)`,
+      String.raw`    gate ok  dockerd answers — \`docker info\` passed on 2 hosts: c2, c3 in \d+\.\d s(–\d+\.\d s)?`,
+      String.raw`    gate ok  a container starts — \`docker run --rm hello-local true\` passed on 1 host: c2 in \d+\.\d s`,
+      `    c3  GATE FAILED  a container starts — \`docker run --rm hello-local true\` exit 125 after \\d+\\.\\d s: ${cause}`,
+      String.raw`    decision: STOP — a health gate failed \(1 of 2 hosts failed, 50%; max_fail_percentage 0%\)$`,
+    ].join('\n')));
+    const stopped = recap.find((l) => l.startsWith('ROLLOUT STOPPED: '))!;
+    expect(stopped).toMatch(new RegExp(`^ROLLOUT STOPPED: batch 2/2 of play 'gated rollout': c3: health gate 'a container starts' failed \\(exit 125 after \\d+\\.\\d s\\): ${cause}; 1 of 2 hosts failed \\(50%\\), more than max_fail_percentage 0%$`));
+
+    // the JSON report: the same record
+    type Json = { stopped: string; rollout: { play: string; maxFailPercentage: number; batches: { index: number; hosts: string[]; canary: boolean; state: string; failed: string[]; gates: { host: string; task: string; command: string; ok: boolean; exitCode?: number; error?: string; durationMs: number }[]; decision: { stop: boolean; rule: string; failed: number; of: number; threshold: number } }[] }[] };
+    const rep = JSON.parse(readFileSync(`${dir}/r.json`, 'utf8')) as Json;
+    expect(rep.stopped).toBe(stopped.slice('ROLLOUT STOPPED: '.length));
+    const [play] = rep.rollout;
+    expect(play!.batches.map((b) => [b.hosts, b.canary, b.state, b.failed, b.decision.rule, b.decision.stop])).toEqual([
+      [['c1'], true, 'ok', [], 'ok', false],
+      [['c2', 'c3'], false, 'failed', ['c3'], 'health-gate', true],
+    ]);
+    expect(play!.batches[1]!.decision).toMatchObject({ failed: 1, of: 2, threshold: 0 });
+    const gate = play!.batches[1]!.gates.find((g) => !g.ok)!;
+    expect(gate).toMatchObject({ host: 'c3', task: 'a container starts', command: 'docker run --rm hello-local true', exitCode: 125, error: cause });
+    expect(gate.durationMs).toBeGreaterThan(0);
+    expect(play!.batches.flatMap((b) => b.gates.map((g) => `${g.host}:${g.task}:${g.ok}`))).toEqual(['c1:dockerd answers:true', 'c1:a container starts:true', 'c2:dockerd answers:true', 'c2:a container starts:true', 'c3:dockerd answers:true', 'c3:a container starts:false']);
+
+    // `fleet runs show`: the same block and the stop, as text and as JSON
+    const runId = /run (\S+): details/.exec(text)![1]!;
+    const show = await fleet(['runs', 'show', runId]);
+    expect(show.stdout).toContain(`stopped: ${rep.stopped}`);
+    expect(show.stdout).toContain(block.slice(0, 10).join('\n'));
+    const shownJson = JSON.parse((await fleet(['runs', 'show', runId, '--json'])).stdout) as Json;
+    expect(shownJson.rollout).toEqual(rep.rollout);
+
+    // the hosts: every batch that ran has the change; no rollback was asked for
+    for (const n of ['c1', 'c2', 'c3']) expect(await out(h(n), 'cat /etc/fake-runtime.conf')).toBe('v2\n');
   });
 });
