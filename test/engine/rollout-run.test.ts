@@ -59,7 +59,8 @@ const gated = `- name: hotfix
       put: { path: "DIR/{{ inventory_hostname }}", content: x }
 `;
 
-describe('a rollout as the operator follows it', () => {
+// real shells, and local hosts share one machine's host lock: their applies take turns
+describe('a rollout as the operator follows it', { timeout: 30_000 }, () => {
   it('a gate failing on the second batch: batches canary first, gate results with command, exit status, cause and duration, the stop decision', async () => {
     const { report, events, lines, recap: text, show } = await rollout(gated, { h1: 'rc: 0', h2: 'rc: 0', h3: 'rc: 125' });
     // events: batch 1 (the canary), its gates, its decision; batch 2, the failed gate, the stop
