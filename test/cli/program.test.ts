@@ -54,7 +54,7 @@ describe('fleet CLI', () => {
     const t = io(dir);
     expect(await runCli(['inventory', '--list'], t.io)).toBe(0);
     const inv = JSON.parse(t.text.out);
-    expect(inv.hosts.localhost).toMatchObject({ ansible_connection: 'local' });
+    expect(inv._meta.hostvars.localhost).toMatchObject({ ansible_connection: 'local' });
   });
 
   it('runs harden.yaml in check mode on the default localhost inventory without error', async () => {
