@@ -5,7 +5,7 @@ import { dirname, extname, join } from 'node:path';
 import { invalid } from '../errors.js';
 import { readTextFile } from '../playbook/yaml-source.js';
 import type { Vars } from '../types.js';
-import { addHost } from './build.js';
+import { addHost, groupOf } from './build.js';
 import { parseIniInventory } from './ini.js';
 import { newRaw, type Inventory, type RawInventory } from './model.js';
 import { resolveInventory } from './resolve.js';
@@ -30,10 +30,31 @@ export function parseInventoryText(text: string, file: string, extraVars?: Vars)
   return resolveInventory(raw, file, extraVars);
 }
 
+/** As Ansible's plugin chain: the yaml plugin (files named .yaml, .yml, .json or without an
+ *  extension), then the ini plugin (any file); the first that parses the file wins. The format the
+ *  text looks like is tried first, and its error is the one reported when neither parses. */
 function parseInto(raw: RawInventory, text: string, file: string): void {
   if (text.includes('\u0000')) throw invalid(`inventory ${file} is not a text file (it contains NUL bytes)`);
-  if (text.trim() === '' || detectFormat(text, file) === 'ini') parseIniInventory(text, file, raw);
-  else parseYamlInventory(text, file, raw);
+  const parsers = { ini: parseIniInventory, yaml: parseYamlInventory };
+  const ext = extname(file).toLowerCase();
+  const yamlAllowed = ext === '' || ext === '.yaml' || ext === '.yml' || ext === '.json';
+  const first: InventoryFormat = text.trim() === '' ? 'ini' : detectFormat(text, file);
+  const order: InventoryFormat[] = !yamlAllowed ? ['ini'] : first === 'yaml' ? ['yaml', 'ini'] : ['ini', 'yaml'];
+  let error: unknown;
+  for (const format of order) {
+    try {
+      // first on a scratch copy (knowing the groups so far): a half-read file must leave nothing behind
+      const scratch = newRaw();
+      for (const g of raw.groups.keys()) groupOf(scratch, g);
+      parsers[format](text, file, scratch);
+    } catch (e) {
+      error ??= e;
+      continue;
+    }
+    parsers[format](text, file, raw);
+    return;
+  }
+  throw error;
 }
 
 /** Files and directories, merged in order; group_vars/ and host_vars/ next to each are read. */
@@ -42,9 +63,14 @@ export function loadInventory(paths: string | readonly string[], opts: { extraVa
   const raw = newRaw();
   const varsDirs: string[] = [];
   for (const source of sources) {
+    // a host written twice in one group must agree within a file; a later source overrides
+    raw.memberVars.clear();
     if (isDir(source)) {
       varsDirs.push(source);
-      for (const f of inventoryDirFiles(source)) parseInto(raw, readTextFile(f, 'inventory'), f);
+      for (const f of inventoryDirFiles(source)) {
+        raw.memberVars.clear();
+        parseInto(raw, readTextFile(f, 'inventory'), f);
+      }
     } else {
       varsDirs.push(dirname(source));
       parseInto(raw, readTextFile(source, 'inventory'), source);

@@ -74,6 +74,10 @@ class Parser {
       return c === '-' ? -v : v;
     }
     const word = /^[A-Za-z_]\w*/.exec(this.s.slice(this.i))?.[0];
+    if (this.s.startsWith('set()', this.i)) {
+      this.i += 5;
+      return []; // the empty set, as a list (JSON has no sets)
+    }
     if (word !== undefined && !/^[rRbBuUfF]{1,2}['"]/.test(this.s.slice(this.i))) {
       this.i += word.length;
       if (word === 'True') return true;

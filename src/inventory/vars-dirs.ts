@@ -39,8 +39,13 @@ export class VarsDirs {
     let v = this.files.get(file);
     if (!v) {
       const text = readTextFile(file, 'vars file');
+      const json = asJson(text);
       if (text.trim() === '') v = {};
-      else {
+      else if (json !== undefined) {
+        // as Ansible's loader: text that is JSON is read as JSON (1e3 is a number there, a string in YAML 1.1)
+        if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalid(`vars file ${file} must be a mapping of variable names to values`, { file, line: 1, column: 1 });
+        v = json as Vars;
+      } else {
         const src = parseYaml(text, file, 'vars file');
         const js = src.doc.toJS({ maxAliasCount: 1000 }) as unknown;
         if (js === null || js === undefined) v = {};
@@ -50,6 +55,14 @@ export class VarsDirs {
       this.files.set(file, v);
     }
     return v;
+  }
+}
+
+function asJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
