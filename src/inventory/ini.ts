@@ -76,6 +76,8 @@ export function parseIniInventory(text: string, file: string, raw: RawInventory 
       else g.vars[k] = v;
     } else {
       const [host, ...kvs] = words;
+      // as Ansible: a trailing ':' is reserved for a port, and '---' means a YAML file
+      if (/:$/.test(host!.text) || host!.text === '---') throw invalid(`'${host!.text}' is not a host${host!.text === '---' ? ': this looks like YAML' : " (a trailing ':' needs a port)"}`, at(host!.col));
       const vars: Vars = {};
       for (const kv of kvs) {
         const eq = kv.text.indexOf('=');
