@@ -19,6 +19,8 @@ export function parseYamlInventory(text: string, file: string, raw: RawInventory
   const root = src.doc.contents;
   if (isEmpty(root)) return raw;
   if (!isMap(root)) throw invalid('an inventory is a mapping of group names; start it with "all:"', src.loc(root));
+  const plugin = root.items.find((p) => keyOf(p.key) === 'plugin');
+  if (plugin) throw invalid(`${file} configures the inventory plugin '${isScalar(plugin.value) ? String(plugin.value.value) : ''}'; fleet reads static YAML and INI inventories, not dynamic ones`, src.loc(plugin.key));
   for (const pair of root.items) {
     const name = keyOf(pair.key);
     if (GROUP_KEYS.includes(name)) throw invalid(`top-level '${name}' is not a group; put it under a group, as in "all:\\n  ${name}:"`, src.loc(pair.key));

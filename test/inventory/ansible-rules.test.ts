@@ -169,3 +169,14 @@ describe('fleet inventory --list', () => {
     expect(inventoryToJson(inv, ['w1'])).toEqual({ all: { children: ['ungrouped', 'prod', 'empty'] }, prod: { children: ['web'] }, web: { hosts: ['w1'] }, _meta: { hostvars: { w1: { x: 1 } } } });
   });
 });
+
+describe('what fleet refuses', () => {
+  it('an inventory plugin configuration, in one line', () => {
+    expect(() => parseInventoryText('plugin: constructed\ngroups:\n  web: true\n', 'inv.yml')).toThrow(/^inv\.yml:1:1: inv\.yml configures the inventory plugin 'constructed'; fleet reads static YAML and INI inventories/);
+  });
+
+  it('a YAML file that is INI is read as INI, as Ansible falls back to its ini plugin', () => {
+    const inv = parseInventoryText('[masters]\n  m1 ansible_host=10.0.0.1\n', 'inventory.yml');
+    expect(inv.hosts.get('m1')!.vars.ansible_host).toBe('10.0.0.1');
+  });
+});
