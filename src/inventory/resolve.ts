@@ -32,6 +32,9 @@ export function resolveInventory(raw: RawInventory, file: string | undefined, ex
   // a group nobody lists as a child hangs under all
   const isChild = new Set([...groups.values()].flatMap((g) => g.children));
   for (const g of groups.values()) if (g.name !== 'all' && !isChild.has(g.name) && !all.children.includes(g.name)) all.children.push(g.name);
+  // as Ansible: 'ungrouped' always exists and is all's first child
+  if (!groups.has('ungrouped')) groups.set('ungrouped', newGroup('ungrouped'));
+  all.children = ['ungrouped', ...all.children.filter((c) => c !== 'ungrouped')];
 
   const parents = new Map<string, string[]>([...groups.keys()].map((n) => [n, []]));
   for (const g of groups.values()) for (const c of g.children) parents.get(c)!.push(g.name);
