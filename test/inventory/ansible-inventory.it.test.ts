@@ -11,6 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../../src/inventory/index.js';
+import { withPlaybookDir } from '../../src/inventory/resolve.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const CORPUS = here('./corpus');
@@ -44,14 +45,15 @@ function files(dir: string): string[] {
     .flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.startsWith('SOURCES.') ? [] : [join(dir, n)]));
 }
 
-function ansible(sources: (string | string[])[]): Answer[] {
+function ansible(sources: (string | string[] | { sources: string[]; playbook_dir: string })[]): Answer[] {
   const out = execFileSync('/usr/bin/python3', [ANSIBLE], { input: JSON.stringify(sources), encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'], cwd: CORPUS, maxBuffer: 64 << 20 });
   return out.trim().split('\n').map((l) => JSON.parse(l) as Answer);
 }
 
-function fleet(source: string | string[]): Answer {
+function fleet(source: string | string[], playbookDir?: string): Answer {
   try {
-    const inv = loadInventory(source);
+    const loaded = loadInventory(source);
+    const inv = playbookDir ? withPlaybookDir(loaded, playbookDir) : loaded;
     const hosts: Record<string, Record<string, unknown>> = {};
     for (const [name, h] of inv.hosts) {
       const { inventory_hostname: _n, group_names: _g, ...vars } = h.vars;
@@ -124,7 +126,7 @@ describe('inventories: fleet and ansible-inventory --list agree', () => {
 
 // the rules real files rarely show all at once, on small trees: group_vars/ and host_vars/
 // (files, directories of files, precedence), inventory directories, several -i, priorities
-const TREES: { name: string; files: Record<string, string>; sources: string[] }[] = [
+const TREES: { name: string; files: Record<string, string>; sources: string[]; playbookDir?: string }[] = [
   {
     name: 'group_vars and host_vars next to an INI file',
     sources: ['hosts'],
@@ -154,6 +156,21 @@ const TREES: { name: string; files: Record<string, string>; sources: string[] }[
     },
   },
   {
+    name: "group_vars and host_vars next to the playbook, over the inventory's",
+    sources: ['inv/hosts.yml'],
+    playbookDir: 'play',
+    files: {
+      'inv/hosts.yml': 'all:\n  vars: { a: inv }\n  children:\n    web:\n      vars: { g: inv, deep: inv }\n      hosts: { w1: { h: inv } }\n      children:\n        canary:\n          hosts: { w1: }\n',
+      'inv/group_vars/all.yml': 'a: inv-gv\nall_only: inv-gv\n',
+      'inv/group_vars/web.yml': 'g: inv-gv\n',
+      'inv/host_vars/w1.yml': 'h: inv-hv\n',
+      'play/group_vars/all.yml': 'all_only: play-gv\n',
+      'play/group_vars/web.yml': 'g: play-gv\ndeep: play-gv-web\n',
+      'play/group_vars/canary.yml': 'deep: play-gv-canary\n',
+      'play/host_vars/w1.yml': 'h: play-hv\n',
+    },
+  },
+  {
     name: 'two -i sources merged in order',
     sources: ['a/one.yaml', 'b/two.ini'],
     files: {
@@ -180,15 +197,17 @@ describe('inventory rules on small trees: fleet and ansible-core agree', () => {
       mkdirSync(dirname(join(root, String(i), p)), { recursive: true });
       writeFileSync(join(root, String(i), p), text);
     }
-    return { name: t.name, sources: t.sources.map((s) => join(root, String(i), s)) };
+    return { name: t.name, sources: t.sources.map((s) => join(root, String(i), s)), playbookDir: t.playbookDir && join(root, String(i), t.playbookDir) };
   });
   let cached: Answer[] | undefined;
-  const answers = () => (cached ??= ansible(cases.map((c) => c.sources)));
+  const answers = () => (cached ??= ansible(cases.map((c) => (c.playbookDir ? { sources: c.sources, playbook_dir: c.playbookDir } : c.sources))));
   for (const [i, c] of cases.entries()) {
     it(c.name, () => {
       const want = answers()[i]!;
       expect('error' in want ? want.error : '').toBe('');
-      expect(compare(c.name, want, fleet(c.sources))).toEqual([]);
+      expect(compare(c.name, want, fleet(c.sources, c.playbookDir))).toEqual([]);
+      // the playbook's files did count (the comparison is not of two sides that both skipped them)
+      if (c.playbookDir && !('error' in want)) expect(want.hosts.w1).toMatchObject({ h: 'play-hv', g: 'play-gv', deep: 'play-gv-canary', all_only: 'play-gv' });
     }, 60_000);
   }
 });

@@ -1,5 +1,6 @@
 # ansible-core's own answer for inventories, as ansible-inventory --list computes it: reads a JSON
-# list of sources on stdin (each a path, or a list of paths for several -i), prints one JSON line
+# list of sources on stdin (each a path, a list of paths for several -i, or {"sources": [...],
+# "playbook_dir": DIR} as --playbook-dir gives it, for group_vars/ next to a playbook), prints one JSON line
 # per source: {"hosts": {name: vars}, "groups": {name: {"hosts": [...], "children": [...]}},
 # "warnings": [...]} or {"error": first line}. One process for all files (ansible's start-up is
 # the slow part). Values JSON has no form for (a complex, Ellipsis, a set) are written as
@@ -26,6 +27,9 @@ for source in json.load(sys.stdin):
     caught.clear()
     try:
         loader = DataLoader()
+        if isinstance(source, dict):
+            loader.set_basedir(source['playbook_dir'])
+            source = source['sources']
         im = InventoryManager(loader=loader, sources=source if isinstance(source, list) else [source])
         vm = VariableManager(loader=loader, inventory=im)
         hosts = {}
