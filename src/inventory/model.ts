@@ -2,7 +2,7 @@ import type { SourceLoc, Vars } from '../types.js';
 
 export interface InventoryHost {
   name: string;
-  /** fully resolved: all < parent group < child group < host (< extra vars) */
+  /** fully resolved, in Ansible's precedence (resolve.ts): groups, group_vars/, host, host_vars/ (< extra vars) */
   vars: Vars;
   /** groups the host belongs to, directly or through children, sorted, without 'all' */
   groups: string[];
