@@ -21,7 +21,9 @@ import { askSecret } from './prompt.js';
 import { VERSION } from '../version.js';
 import { redact, registerNamedSecrets, registerSecret } from '../secrets/registry.js';
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+/** -i given any number of times (as Ansible: merged in order); a plan file records one */
+const sourcesOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v ? [String(v)] : []);
 
 export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
   let code: number = ExitCode.ok;
@@ -36,7 +38,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
 
   const runOptions = (o: Record<string, unknown>, registry: ReturnType<typeof builtinRegistry>, extraVars: Record<string, unknown>, becomePassword?: string) => ({
     registry,
-    inventoryFile: o.inventory ? resolve(io.cwd, String(o.inventory)) : undefined,
+    // the run journal records the first source (a rollback re-reads it)
+    inventoryFile: sourcesOf(o.inventory).length ? resolve(io.cwd, sourcesOf(o.inventory)[0]!) : undefined,
     forks: o.forks as number,
     limit: o.limit as string | undefined,
     tags: o.tags ? String(o.tags).split(',').map((t) => t.trim()) : undefined,
@@ -64,10 +67,16 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     if (r.failures.length) discoveryFailed = true;
     return r.inventory;
   };
-  const inventoryOf = async (file: string | undefined) => discovered(file ? loadInventory(resolve(io.cwd, file)) : defaultInventory());
+  const loaded = (files: unknown, extraVars?: Record<string, unknown>): Inventory => {
+    const list = sourcesOf(files);
+    const inv = list.length ? loadInventory(list.map((f) => resolve(io.cwd, f)), { extraVars }) : defaultInventory(extraVars);
+    for (const w of inv.warnings ?? []) io.stderr.write(`fleet: warning: ${w}\n`);
+    return inv;
+  };
+  const inventoryOf = async (files: unknown, extraVars?: Record<string, unknown>) => discovered(loaded(files, extraVars), extraVars);
   const common = (c: Command) =>
     c
-      .option('-i, --inventory <file>', 'inventory (Ansible YAML or INI); default: localhost over a local connection')
+      .option('-i, --inventory <file>', 'inventory (Ansible YAML or INI file, or a directory of them; repeatable); default: localhost over a local connection', collect, [])
       .option('-l, --limit <pattern>', 'only hosts matching: names, groups, globs, !exclude, &intersect, comma lists')
       .option('-t, --tags <tags>', 'only tasks with one of these tags (comma list)')
       .option('-e, --extra-vars <vars>', 'key=value, JSON, or @file (highest precedence; repeatable)', collect, [])
@@ -95,7 +104,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         if (o.extraVars.length || o.limit || o.tags) throw new FleetError('--plan applies the plan\'s own variables, limit and tags; -e, --limit and --tags are not allowed with it', ExitCode.invalidInput);
         const plan = readPlanFile(resolve(io.cwd, o.plan));
         if (!existsSync(plan.playbook.file) || sha256File(plan.playbook.file) !== plan.playbook.sha256) throw new FleetError(`the playbook ${plan.playbook.file} changed since the plan was made; make a new plan`, ExitCode.invalidInput);
-        const invFile = o.inventory ?? plan.inventory;
+        const invFile = sourcesOf(o.inventory).length ? sourcesOf(o.inventory) : sourcesOf(plan.inventory);
         const run = { ...runOptions({ ...o, inventory: invFile, limit: plan.limit, tags: plan.tags?.join(',') }, registry, plan.extraVars, await becomePass(o.askBecomePass)) };
         noteAbandoned(io, plan.hosts.map((h) => h.host));
         code = await applyPlanCommand(io, plan, loadPlaybook(plan.playbook.file, registry), await inventoryOf(invFile), run, flags);
@@ -150,7 +159,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
 
   const triage = (c: Command) =>
     c
-      .option('-i, --inventory <file>', 'inventory (Ansible YAML or INI); default: localhost over a local connection')
+      .option('-i, --inventory <file>', 'inventory (Ansible YAML or INI file, or a directory of them; repeatable); default: localhost over a local connection', collect, [])
       .option('-l, --limit <pattern>', 'only hosts matching the pattern')
       .option('-b, --become', 'use sudo (default: as the inventory says)')
       .option('-K, --ask-become-pass', 'ask for the sudo password (or set FLEET_BECOME_PASSWORD)', false)
@@ -194,13 +203,13 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   program
     .command('inventory')
     .description('show the resolved inventory')
-    .option('-i, --inventory <file>', 'inventory file (default: localhost)')
+    .option('-i, --inventory <file>', 'inventory file or directory, repeatable (default: localhost)', collect, [])
     .option('--list', 'print hosts with their resolved variables as JSON', false)
     .option('-l, --limit <pattern>', 'only hosts matching the pattern')
     .option('-e, --extra-vars <vars>', 'key=value, JSON, or @file', collect, [])
     .action(async (o) => {
       const extraVars = parseExtraVars(o.extraVars, io.cwd);
-      const inv = await discovered(o.inventory ? loadInventory(resolve(io.cwd, o.inventory), { extraVars }) : defaultInventory(extraVars), extraVars);
+      const inv = await inventoryOf(o.inventory, extraVars);
       const hosts = selectHosts(inv, o.limit ?? 'all');
       for (const h of hosts) registerNamedSecrets(inv.hosts.get(h)?.vars);
       io.stdout.write(redact(o.list ? `${JSON.stringify(inventoryToJson(inv, hosts), null, 2)}\n` : `${hosts.join('\n')}\n`));
@@ -209,7 +218,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   program
     .command('trust')
     .description("show each host's SSH host key fingerprint and record new ones in known_hosts after confirmation; changed keys are refused")
-    .requiredOption('-i, --inventory <file>', 'inventory (Ansible YAML or INI)')
+    .requiredOption('-i, --inventory <file>', 'inventory (Ansible YAML or INI file, or a directory; repeatable)', collect)
     .option('-l, --limit <pattern>', 'only hosts matching the pattern')
     .option('-y, --yes', 'record without asking (required without a terminal)', false)
     .option('--known-hosts <file>', "record here instead of each host's first known_hosts file")
@@ -218,7 +227,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .addOption(new Option('-f, --forks <n>', 'hosts contacted at once').default(20).argParser((v) => positiveInt(v, '--forks')))
     .action(async (o) => {
       // no discovery: guests have no host keys of their own
-      const inventory = o.inventory ? loadInventory(resolve(io.cwd, o.inventory)) : defaultInventory();
+      const inventory = loaded(o.inventory);
       if (o.limit) warnUnmatched(io, inventory, o.limit);
       code = await trustCommand(io, inventory, { limit: o.limit, yes: o.yes, knownHosts: o.knownHosts, hash: o.hash, forks: o.forks, allowNewType: o.allowNewType });
     });

@@ -1,6 +1,7 @@
 // A playbook over an inventory: plays in order, hosts in parallel (bounded), each host isolated.
 import { FleetError, ExitCode } from '../errors.js';
 import { becomeOf, selectHosts, toConnectionSpec, type Inventory } from '../inventory/index.js';
+import { withPlaybookDir } from '../inventory/resolve.js';
 import { loadVarsFile } from '../playbook/load.js';
 import type { Playbook } from '../playbook/model.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -61,7 +62,9 @@ interface HostPlan {
 }
 
 /** Everything that can be wrong with the input, found before the first connection. */
-export function preparePlays(playbook: Playbook, inventory: Inventory, opts: Pick<RunOptions, 'registry' | 'limit' | 'tags' | 'extraVars' | 'onlyHosts'>): PreparedPlays {
+export function preparePlays(playbook: Playbook, inventoryAlone: Inventory, opts: Pick<RunOptions, 'registry' | 'limit' | 'tags' | 'extraVars' | 'onlyHosts'>): PreparedPlays {
+  // group_vars/ and host_vars/ next to the playbook, as ansible-playbook reads them
+  const inventory = withPlaybookDir(inventoryAlone, playbook.dir);
   const files = new FileCache(playbook.dir);
   const limited = opts.limit ? new Set(selectHosts(inventory, opts.limit)) : undefined;
   return playbook.plays.map((play) => {

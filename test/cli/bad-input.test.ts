@@ -58,7 +58,8 @@ const CASES: Case[] = [
   ['inventory: duplicate host in one group', 'i5.yaml', 'all:\n  hosts:\n    web1: {}\n    web1: {}\n', inv, /i5\.yaml:4:\d+: .*(duplicate|unique)/i],
   ['inventory: bad INI variable', 'i7.ini', '[web]\na ansible_port\n', inv, /i7\.ini:2:3: expected key=value after host 'a'/],
   ['inventory: bad port', 'i8.yaml', 'all:\n  hosts:\n    a:\n      ansible_port: seventy\n', inv, /i8\.yaml:3:\d+: host 'a': ansible_port is "seventy"; use a port number 1-65535/],
-  ['inventory: empty file', 'i9.yaml', '', inv, /i9\.yaml.*empty/],
+  // an empty inventory is valid, as in Ansible (see below); a dynamic one is not supported
+  ['inventory: a plugin configuration', 'i9.yaml', 'plugin: aws_ec2\nregions: [eu-west-1]\n', inv, /i9\.yaml:1:1: .*inventory plugin 'aws_ec2'/],
   ['inventory: binary file', 'i10.yaml', Buffer.from([0, 0, 0, 1]), inv, /i10\.yaml is not a text file/],
   // variables and plan files
   ['extra vars file: malformed', 'e1.yaml', 'a: [\n', (f) => [...pb(put('good.yaml', GOOD_PB)), '-e', `@${f}`], /e1\.yaml:\d+:\d+: /],
@@ -75,5 +76,14 @@ describe('bad input corpus', () => {
     expect(r.err).toMatch(message);
     expect(r.err.trimEnd().split('\n'), 'one line').toHaveLength(1);
     expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('an empty inventory (valid, as in Ansible)', () => {
+  it('is a warning, then the run has no hosts: exit 4', async () => {
+    put('i-empty.yaml', '# nothing yet\n');
+    const r = await cli(inv('i-empty.yaml'));
+    expect(r.code, r.err + r.out).toBe(4);
+    expect(r.err).toMatch(/^fleet: warning: .*i-empty\.yaml has no hosts\nfleet: no hosts matched/);
   });
 });

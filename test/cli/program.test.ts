@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -50,11 +50,22 @@ describe('fleet CLI', () => {
     expect(t.text.err).toMatch(/cannot read playbook .*missing\.yaml: no such file/);
   });
 
+  it('lists several -i sources merged, a directory among them, with their warnings', async () => {
+    const inv = mkdtempSync(join(tmpdir(), 'fleet-cli-inv-'));
+    mkdirSync(join(inv, 'dir'));
+    writeFileSync(join(inv, 'dir', 'hosts.yml'), 'all:\n  children:\n    web:\n      hosts: { w1: { x: 1 } }\n');
+    writeFileSync(join(inv, 'more.ini'), '[db]\nweb\n');
+    const t = io(inv);
+    expect(await runCli(['inventory', '-i', 'dir', '-i', 'more.ini', '--list'], t.io)).toBe(0);
+    expect(JSON.parse(t.text.out)).toEqual({ all: { children: ['ungrouped', 'web', 'db'] }, web: { hosts: ['w1'] }, db: { hosts: ['web'] }, _meta: { hostvars: { w1: { x: 1 } } } });
+    expect(t.text.err).toBe(`fleet: warning: found both a group and a host named 'web' in ${join(inv, 'dir')}\n`);
+  });
+
   it('lists the default inventory as JSON', async () => {
     const t = io(dir);
     expect(await runCli(['inventory', '--list'], t.io)).toBe(0);
     const inv = JSON.parse(t.text.out);
-    expect(inv.hosts.localhost).toMatchObject({ ansible_connection: 'local' });
+    expect(inv._meta.hostvars.localhost).toMatchObject({ ansible_connection: 'local' });
   });
 
   it('runs harden.yaml in check mode on the default localhost inventory without error', async () => {

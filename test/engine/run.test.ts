@@ -1,6 +1,6 @@
 // The engine over real local shells: windows, round trips, handlers, failures, check vs apply.
 // Hosts are `connection: local`, each task touching only its own temp directory.
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -193,6 +193,18 @@ describe('engine: play defaults', () => {
     // the same from code
     const coded = { file: '<code>', dir, plays: [play({ name: 'p', defaults: { p: 'default', d: 'default' }, tasks: [] })] };
     expect(preparePlays(coded, inv, { registry })[0]!.hosts.map((x) => [x.vars.p, x.vars.d])).toEqual([['host', 'default'], ['all', 'default']]);
+  });
+
+  it("reads group_vars/ and host_vars/ next to the playbook, above the inventory's, below play vars", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+    mkdirSync(`${dir}/group_vars`);
+    mkdirSync(`${dir}/host_vars`);
+    writeFileSync(`${dir}/group_vars/web.yml`, 'g: playbook-group\np: playbook-group\n');
+    writeFileSync(`${dir}/host_vars/h1.yml`, 'h: playbook-host\n');
+    const pb = parsePlaybook('- hosts: all\n  vars: { p: play }\n  tasks: []\n', join(dir, 'pb.yaml'), registry);
+    const inv = parseInventoryText('web:\n  vars: { g: inv, h: inv }\n  hosts:\n    h1: { ansible_connection: local, h: inv-host }\n', 'inv.yaml');
+    const [{ hosts }] = preparePlays(pb, inv, { registry }) as [ReturnType<typeof preparePlays>[number]];
+    expect([hosts[0]!.vars.g, hosts[0]!.vars.h, hosts[0]!.vars.p]).toEqual(['playbook-group', 'playbook-host', 'play']);
   });
 
   it("rejects defaults that are not a mapping, at the key's location", () => {

@@ -158,7 +158,7 @@ describe('docker_user on lab hosts', () => {
     writeFileSync(file, stringify(inv));
     const shown = await fleet(['inventory', '-i', file, '--list', '--limit', 'web']);
     expect(shown.code, shown.stderr).toBe(0);
-    expect((JSON.parse(shown.stdout) as { hosts: Record<string, Record<string, unknown>> }).hosts.web).toMatchObject({ docker_user_allowed_sources: [h('allowed').ip] });
+    expect((JSON.parse(shown.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> } })._meta.hostvars.web).toMatchObject({ docker_user_allowed_sources: [h('allowed').ip] });
 
     const args = ['--limit', 'web', '--tags', 'firewall'];
     const name = 'firewall — DOCKER-USER rules for published ports';
