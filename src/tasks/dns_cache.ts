@@ -160,13 +160,21 @@ function cacheChanges(a: Args, now: Now, ours: string[], others: DnsmasqLine[], 
   // docker0's IPv6 (link-local) addresses are the containers' side too, not other machines'
   const gone = dropped(current, [...ours, ...(findInterface(now.net, 'docker0')?.ipv6 ?? [])], others, now.net);
   const impact: Impact[] = [];
+  const warnings: string[] = [];
+  // the dnsmasq service with no configuration of its own (Debian's default: every line of
+  // dnsmasq.conf commented out) answers on every address only because nothing says otherwise:
+  // kept so, as 'keep' would, nobody loses DNS and nothing is refused; configured serving, or
+  // listeners not known to be the service's, are refused
+  const stock = gone.length > 0 && others.length === 0 && now.dns.dnsmasqPid !== undefined;
+  const policy = stock && a.serving_others === 'refuse' ? 'keep' : a.serving_others;
+  if (stock && policy === 'keep') warnings.push(`dnsmasq answers on all interfaces with its stock configuration (no option of its own): fleet keeps it so, as serving_others: keep does, so no machine that uses it loses DNS; set serving_others: replace to narrow it to 127.0.0.1 and docker0`);
   if (gone.length) {
     const who = gone.map((x) => label(x, now.net)).join(', ');
     const dhcp = others.some((l) => l.line.startsWith('dhcp-range=')) ? ' (and its DHCP service there)' : '';
-    if (a.serving_others === 'refuse') throw new Error(`dnsmasq already serves other machines on ${who}${dhcp}: the cache's listen-address=${ours.join(',')} would take them off DNS; pass serving_others: keep (keep those listeners and add the cache's) or replace (narrow it; those clients lose DNS)`);
+    if (policy === 'refuse') throw new Error(`dnsmasq already serves other machines on ${who}${dhcp}: the cache's listen-address=${ours.join(',')} would take them off DNS; pass serving_others: keep (keep those listeners and add the cache's) or replace (narrow it; those clients lose DNS)`);
     // keep: no listen option of ours when the rest of the config has none (it listens everywhere)
-    if (a.serving_others === 'keep' && !pinnedBy(others, now.net).length) listen = undefined;
-    if (a.serving_others === 'replace') impact.push({ kind: 'dns', summary: `dnsmasq stops answering on ${who}${dhcp}: machines using this host as their DNS server lose it`, clients: gone.map((x) => label(x, now.net)) });
+    if (policy === 'keep' && !pinnedBy(others, now.net).length) listen = undefined;
+    if (policy === 'replace') impact.push({ kind: 'dns', summary: `dnsmasq stops answering on ${who}${dhcp}: machines using this host as their DNS server lose it`, clients: gone.map((x) => label(x, now.net)) });
   }
   if (current.length && !impact.length) {
     const after = listen ? [...new Set([...listen, ...pinnedBy(others, now.net)])] : current;
@@ -174,7 +182,7 @@ function cacheChanges(a: Args, now: Now, ours: string[], others: DnsmasqLine[], 
   }
   const conf = planContent(CONF, now.conf, cacheConf({ ...(listen ? { listen } : {}), bind: a.bind, cacheSize: a.cache_size, upstreams }, CONF), { mode: '0644', validate: 'dnsmasq --test -C %s' });
   const restarting = now.svc.active ? [RESTART_DNSMASQ, ...impact] : impact;
-  if (!isOk(conf)) changes.push(...conf.map((c) => ({ ...c, summary: `dnsmasq: ${c.summary}, then restart dnsmasq`, steps: [...c.steps, restart('dnsmasq', now.svc, true)], ...(restarting.length ? { impact: restarting } : {}) })));
+  if (!isOk(conf)) changes.push(...conf.map((c) => ({ ...c, summary: `dnsmasq: ${c.summary}, then restart dnsmasq`, steps: [...c.steps, restart('dnsmasq', now.svc, true)], ...(restarting.length ? { impact: restarting } : {}), ...(warnings.length ? { warnings: [...(c.warnings ?? []), ...warnings] } : {}) })));
   else if (!now.svc.active) changes.push({ summary: 'start and enable dnsmasq', steps: [restart('dnsmasq', now.svc, true)], invalidates: [] });
   // running but off at boot: enable it, no restart (its clients keep their answers)
   else if (now.svc.enabled === false) changes.push({ summary: 'enable dnsmasq at boot', steps: [now.svc.manager === 'systemd' ? sh`systemctl enable dnsmasq >/dev/null 2>&1` : sh`update-rc.d dnsmasq defaults >/dev/null 2>&1`], invalidates: [] });

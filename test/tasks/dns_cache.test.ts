@@ -219,6 +219,19 @@ describe('plan on real-host states', () => {
     // listening on eth0's own address (bind-dynamic, from an earlier keep) is serving others too
     expect(() => plan({}, serving({ dns: dns({ listening: true, listener: 'dnsmasq', listeners: dnsmasqOn('127.0.0.1', '10.0.0.5', '172.17.0.1'), dnsmasqConf: conf('/etc/dnsmasq.d/lan.conf', SERVER) }) }))).toThrow(/^dnsmasq already serves other machines on 10\.0\.0\.5:53 \(eth0\)/);
   });
+  it("dnsmasq's stock configuration (no option of its own) answering everywhere is kept so, with a warning; stable on the next run", () => {
+    const stock = serving({ dns: dns({ listening: true, listener: 'dnsmasq', listeners: dnsmasqOn('0.0.0.0', '::').map((l) => ({ ...l, pid: 782 })), dnsmasqPid: 782, dnsmasqConf: [] }) });
+    const p = plan({}, stock) as Change[];
+    expect(p[0]!.diff!.after).not.toContain('listen-address=');
+    expect(p[0]!.warnings).toEqual([expect.stringMatching(/^dnsmasq answers on all interfaces with its stock configuration .*serving_others: replace/)]);
+    expect(p[0]!.impact![1]).toMatchObject({ kind: 'dns', clients: [] });
+    // bound per address now (bind-dynamic), still nothing of its own: no refusal, nothing to do
+    const next = serving({ conf: file(p[0]!.diff!.after), resolv: file(RESOLV_TEXT), daemon: file(DAEMON_TEXT), dns: dns({ listening: true, listener: 'dnsmasq', listeners: dnsmasqOn('127.0.0.1', '10.0.0.5', '172.17.0.1').map((l) => ({ ...l, pid: 782 })), dnsmasqPid: 782, dnsmasqConf: [] }) });
+    expect(isOk(plan({}, next))).toBe(true);
+    // replace still narrows it, saying who loses DNS
+    const r = plan({ serving_others: 'replace' }, stock) as Change[];
+    expect(r[0]!.diff!.after).toContain('listen-address=127.0.0.1,172.17.0.1');
+  });
   it('a server that already is a cache for lo and docker0 (server=, no-resolv, all interfaces) is adopted, never narrowed', () => {
     const f = serving({ resolv: file(RESOLV_TEXT), daemon: file(DAEMON_TEXT), dns: dns({ listening: true, listener: 'dnsmasq', listeners: dnsmasqOn('0.0.0.0', '::'), dnsmasqConf: conf('/etc/dnsmasq.d/lan.conf', `${SERVER}no-resolv\nserver=10.0.0.2\n`) }) });
     expect(summaries(plan({}, f))).toEqual(['ok: the existing dnsmasq cache (/etc/dnsmasq.d/lan.conf; upstreams 10.0.0.2) answers on 127.0.0.1 and 172.17.0.1; the host and docker use it']);
