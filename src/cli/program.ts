@@ -235,9 +235,13 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   const runs = program.command('runs').description('the run journal: every plan and apply, per host outcome, backups');
   runs
     .command('list', { isDefault: true })
-    .description('list recorded runs, newest first')
-    .action(() => {
-      code = listRuns(io);
+    .description('list recorded runs, newest first (this user\'s; the journal is ~/.local/state/fleet/runs, or $FLEET_JOURNAL_DIR)')
+    .addOption(new Option('--last <n>', 'only the newest N that match').argParser((v) => positiveInt(v, '--last')))
+    .option('--state <state>', 'only runs in this state: running, finished, stopped, abandoned, running?')
+    .option('--playbook <text>', 'only runs of playbooks whose path contains this')
+    .option('--all-users', "every user's runs, in a journal directory a project shares", false)
+    .action((o) => {
+      code = listRuns(io, undefined, { last: o.last, state: o.state, playbook: o.playbook, allUsers: o.allUsers });
     });
   runs
     .command('show')

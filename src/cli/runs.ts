@@ -1,4 +1,5 @@
 // `fleet runs`, `fleet runs show ID`, `fleet rollback ID`: the journal and the way back.
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
 import { ConnectionPool } from '../engine/connections.js';
@@ -33,17 +34,38 @@ export function hostsOfPlays(playbook: Playbook, inventory: Inventory, limit?: s
   return [...new Set(playbook.plays.flatMap((p) => selectHosts(inventory, p.hosts)))].filter((h) => !limited || limited.has(h));
 }
 
-export function listRuns(io: CliIO, dir?: string): number {
-  const runs = journalOf(dir).list();
+export interface RunFilter {
+  /** the newest N that match */
+  last?: number;
+  /** as shown: running, finished, stopped, abandoned, running? */
+  state?: string;
+  /** a part of the playbook's path */
+  playbook?: string;
+  /** runs of every user of a shared journal (default: this user's, and runs that name no user) */
+  allUsers?: boolean;
+}
+
+const STATES = ['running', 'finished', 'stopped', 'abandoned', 'running?'];
+
+export function listRuns(io: CliIO, dir?: string, f: RunFilter = {}): number {
+  if (f.state !== undefined && !STATES.includes(f.state)) throw new FleetError(`--state must be one of ${STATES.join(', ')}, got '${f.state}'`, ExitCode.invalidInput);
+  const me = userInfo().username;
+  const all = journalOf(dir).list();
+  const runs = all
+    .filter((r) => f.allUsers || !r.controller?.user || r.controller.user === me)
+    .filter((r) => f.state === undefined || runState(r) === f.state)
+    .filter((r) => f.playbook === undefined || r.playbook.includes(f.playbook))
+    .slice(0, f.last ?? Infinity);
   if (runs.length === 0) {
-    io.stdout.write('no runs recorded yet\n');
+    io.stdout.write(all.length ? `no run matches (${all.length} recorded in ${journalOf(dir).dir})\n` : 'no runs recorded yet\n');
     return ExitCode.ok;
   }
   for (const r of runs) {
     const n = (s: string) => r.hosts.filter((h) => h.status === s).length;
     const state = runState(r);
     const where = state === 'running?' ? ` (controller ${r.controller?.host ?? 'unknown'})` : '';
-    io.stdout.write(`${r.id}  ${r.mode.padEnd(5)}  ${state.padEnd(9)}  ${r.hosts.length} hosts (changed ${n('changed')}, failed ${n('failed')}, refused ${n('refused')}, unreachable ${n('unreachable')}, stopped ${n('stopped')})  ${r.playbook}${where}\n`);
+    const who = f.allUsers && r.controller?.user ? `  by ${r.controller.user}` : '';
+    io.stdout.write(`${r.id}  ${r.mode.padEnd(5)}  ${state.padEnd(9)}  ${r.hosts.length} hosts (changed ${n('changed')}, failed ${n('failed')}, refused ${n('refused')}, unreachable ${n('unreachable')}, stopped ${n('stopped')})  ${r.playbook}${where}${who}\n`);
   }
   return ExitCode.ok;
 }

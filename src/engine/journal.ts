@@ -4,7 +4,7 @@
 // apart from a live one by the controller process it recorded (host name, pid, pid start time).
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { homedir, hostname } from 'node:os';
+import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { HostCounts, HostStatus, Mode, RolloutRecord } from './results.js';
@@ -40,6 +40,8 @@ export interface JournalEntry {
 
 export interface Controller {
   host: string;
+  /** the controller's user: a journal directory shared by a project's operators lists everyone's runs */
+  user?: string;
   pid: number;
   /** the pid's start time (Linux /proc, clock ticks since boot): a reused pid is not the run */
   pidStart?: number;
@@ -71,7 +73,15 @@ function bootId(): string | undefined {
   }
 }
 
-export const thisController = (): Controller => ({ host: hostname(), pid: process.pid, pidStart: pidStartOf(process.pid), boot: bootId() });
+export const thisController = (): Controller => ({ host: hostname(), user: currentUser(), pid: process.pid, pidStart: pidStartOf(process.pid), boot: bootId() });
+
+function currentUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface ProcessProbe {
   host: string;

@@ -73,3 +73,31 @@ describe('fleet runs', () => {
     expect(none.text.err).toBe('');
   });
 });
+
+describe('fleet runs filters', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-runs-f-'));
+  const j = new Journal(dir);
+  const me = thisController();
+  j.write(entry('20260101T000001Z-aaaa', me, { state: 'finished', playbook: '/p/harden.yaml' }));
+  j.write(entry('20260101T000002Z-bbbb', me, { state: 'stopped', playbook: '/p/hotfix.yaml' }));
+  j.write(entry('20260101T000003Z-cccc', { ...me, user: 'someone-else' }, { state: 'finished', playbook: '/p/harden.yaml' }));
+  j.write(entry('20260101T000004Z-dddd', me, { state: 'finished', playbook: '/p/harden.yaml' }));
+  const ids = (f: Parameters<typeof listRuns>[2]) => {
+    const t = io();
+    listRuns(t.io, dir, f);
+    return t.text.out.trim().split('\n').map((l) => l.split(' ')[0]);
+  };
+  it("this user's runs by default, newest first; every user's with allUsers", () => {
+    expect(ids({})).toEqual(['20260101T000004Z-dddd', '20260101T000002Z-bbbb', '20260101T000001Z-aaaa']);
+    expect(ids({ allUsers: true })).toHaveLength(4);
+  });
+  it('--last, --state and --playbook narrow it; nothing matching says how many are recorded', () => {
+    expect(ids({ last: 1 })).toEqual(['20260101T000004Z-dddd']);
+    expect(ids({ state: 'stopped' })).toEqual(['20260101T000002Z-bbbb']);
+    expect(ids({ playbook: 'harden', last: 5 })).toEqual(['20260101T000004Z-dddd', '20260101T000001Z-aaaa']);
+    const t = io();
+    listRuns(t.io, dir, { playbook: 'nothing' });
+    expect(t.text.out).toBe(`no run matches (4 recorded in ${dir})\n`);
+    expect(() => listRuns(io().io, dir, { state: 'done' })).toThrow(/--state must be one of running, finished, stopped, abandoned, running\?/);
+  });
+});
