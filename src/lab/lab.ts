@@ -156,6 +156,10 @@ export async function startLab(opts: StartOptions): Promise<Lab> {
   }
 }
 
+/** What an operator would set for these lab hosts: the lab's DNS server answers the other hosts,
+ *  so harden.yaml's DNS cache keeps its listeners there (dns_cache refuses to narrow it otherwise). */
+const GROUP_VARS: Record<string, Record<string, unknown>> = { scenario_dns_upstream: { dns_cache_serving_others: 'keep' } };
+
 export function inventoryYaml(lab: Pick<Lab, 'hosts' | 'keyPath' | 'knownHostsPath' | 'id'>): string {
   const groups = new Map<string, string[]>();
   const add = (g: string, h: string) => groups.set(g, [...(groups.get(g) ?? []), h]);
@@ -177,7 +181,7 @@ export function inventoryYaml(lab: Pick<Lab, 'hosts' | 'keyPath' | 'knownHostsPa
     all: {
       vars: { ansible_user: 'root', ansible_ssh_private_key_file: lab.keyPath, known_hosts_file: lab.knownHostsPath },
       hosts: Object.fromEntries([...lab.hosts.map((h): [string, Record<string, unknown>] => [h.name, { ansible_host: h.ip }]), ...guests]),
-      children: Object.fromEntries([...groups].map(([g, hs]) => [g, { hosts: Object.fromEntries(hs.map((h) => [h, null])) }])),
+      children: Object.fromEntries([...groups].map(([g, hs]) => [g, { hosts: Object.fromEntries(hs.map((h) => [h, null])), ...(GROUP_VARS[g] ? { vars: GROUP_VARS[g] } : {}) }])),
     },
   };
   return `# fleet lab ${lab.id}: remove with \`fleet lab down\` (or docker rm -f by label fleet.lab.id=${lab.id})\n${stringify(doc)}`;

@@ -114,13 +114,14 @@ describe('pct connection through a lab Proxmox node', () => {
     const list = await fleet(['inventory', '-i', inv, '--list']);
     expect(list.code).toBe(3);
     expect(list.stderr).toMatch(/proxmox discovery on pvedown failed: .*; its guests are left out/);
-    const j = JSON.parse(list.stdout) as { hosts: Record<string, Record<string, unknown>>; groups: Record<string, { hosts: string[] }> };
-    expect(j.groups.proxmox_lxc!.hosts).toEqual(['lost1', ...LAB_GUESTS.map((g) => g.hostname)]);
-    expect(j.groups.proxmox_node_pve1!.hosts).toEqual(LAB_GUESTS.map((g) => g.hostname));
-    expect(j.groups.pve_tag_docker!.hosts).toEqual(LAB_GUESTS.filter((g) => g.tags.includes('docker')).map((g) => g.hostname));
-    expect(j.groups.proxmox_stopped!.hosts).toEqual(stopped.map((g) => g.hostname));
+    // ansible-inventory --list's shape: each group's own hosts, every host's vars under _meta
+    const j = JSON.parse(list.stdout) as Record<string, { hosts?: string[] }> & { _meta: { hostvars: Record<string, Record<string, unknown>> } };
+    expect(j.proxmox_lxc!.hosts).toEqual(['lost1', ...LAB_GUESTS.map((g) => g.hostname)]);
+    expect(j.proxmox_node_pve1!.hosts).toEqual(LAB_GUESTS.map((g) => g.hostname));
+    expect(j.pve_tag_docker!.hosts).toEqual(LAB_GUESTS.filter((g) => g.tags.includes('docker')).map((g) => g.hostname));
+    expect(j.proxmox_stopped!.hosts).toEqual(stopped.map((g) => g.hostname));
     for (const g of LAB_GUESTS)
-      expect(j.hosts[g.hostname]).toMatchObject({ ansible_connection: 'pct', proxmox_node: 'pve1', vmid: g.vmid, pve_status: g.running ? 'running' : 'stopped', pve_nesting: g.nesting, pve_unprivileged: g.unprivileged, pve_ostype: 'debian', pve_tags: g.tags });
+      expect(j._meta.hostvars[g.hostname]).toMatchObject({ ansible_connection: 'pct', proxmox_node: 'pve1', vmid: g.vmid, pve_status: g.running ? 'running' : 'stopped', pve_nesting: g.nesting, pve_unprivileged: g.unprivileged, pve_ostype: 'debian', pve_tags: g.tags });
     // discovered guests take --limit like static hosts; a guest of the unreachable node is unreachable, the others converge
     const r = await fleet(['apply', GUESTS, '-i', inv, '--limit', 'pve_tag_prod:lost1', '--check', '--json', join(dir, 'discover.json')]);
     expect(r.code, r.stdout + r.stderr).toBe(3);
