@@ -2,20 +2,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { memoryIO } from '../support/memory-io.js';
 import { ExitCode } from '../../src/errors.js';
 import { builtinRegistry } from '../../src/tasks/builtin.js';
 
-function io(cwd: string) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const text = { out: '', err: '' };
-  out.on('data', (d) => (text.out += d));
-  err.on('data', (d) => (text.err += d));
-  return { text, io: { stdout: out as unknown as NodeJS.WriteStream, stderr: err as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream, env: {}, cwd } };
-}
+const io = memoryIO;
 
 describe('fleet CLI edges', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-edges-'));

@@ -1,19 +1,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { memoryIO } from '../support/memory-io.js';
 
-function io(cwd: string) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const text = { out: '', err: '' };
-  out.on('data', (d) => (text.out += d));
-  err.on('data', (d) => (text.err += d));
-  const stdin = new PassThrough();
-  return { text, io: { stdout: out as unknown as NodeJS.WriteStream, stderr: err as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, env: {}, cwd } };
-}
+const io = memoryIO;
 
 describe('fleet CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-cli-'));

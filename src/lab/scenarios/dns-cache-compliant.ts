@@ -1,4 +1,5 @@
 import { sh, type Scenario } from './types.js';
+import { labUpstream } from './shared.js';
 
 export const dnsCacheCompliant: Scenario = {
   name: 'dns-cache-compliant',
@@ -6,8 +7,7 @@ export const dnsCacheCompliant: Scenario = {
   phase: 1,
   limits: "a local cache set up by hand, not by fleet: /etc/dnsmasq.d/local-cache.conf (127.0.0.1 and docker0, bind-interfaces, no-resolv, server= the lab upstream), resolv.conf at 127.0.0.1 with single-request-reopen, daemon.json dns at docker0; real.",
   async setup(h, all) {
-    const up = all.find((x) => x.scenarios.includes('dns-upstream'));
-    if (!up) throw new Error('scenario dns-cache-compliant needs a host with dns-upstream in the same lab');
+    const up = labUpstream(all, 'dns-cache-compliant');
     await sh(h, 'dns-cache-compliant', `d0=$(ip -4 -o addr show docker0 | awk '{ split($4, a, "/"); print a[1] }')
 printf '# the local cache, by hand\\nlisten-address=127.0.0.1\\ninterface=docker0\\nbind-interfaces\\nno-resolv\\nserver=${up.ip}\\n' > /etc/dnsmasq.d/local-cache.conf
 systemctl enable dnsmasq >/dev/null 2>&1; systemctl restart dnsmasq

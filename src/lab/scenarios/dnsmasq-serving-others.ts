@@ -1,4 +1,5 @@
 import { sh, type Scenario } from './types.js';
+import { labUpstream } from './shared.js';
 
 export const dnsmasqServingOthers: Scenario = {
   name: 'dnsmasq-serving-others',
@@ -6,8 +7,7 @@ export const dnsmasqServingOthers: Scenario = {
   phase: 1,
   limits: "dnsmasq as the DNS server of a LAN: no listen option (every interface, the host's eth0 address included), a local name served.lan -> 10.77.0.9, forwarding the rest to resolv.conf's server (the lab upstream); no DHCP (the lab network has its own addressing).",
   async setup(h, all) {
-    const up = all.find((x) => x.scenarios.includes('dns-upstream'));
-    if (!up) throw new Error('scenario dnsmasq-serving-others needs a host with dns-upstream in the same lab');
+    const up = labUpstream(all, 'dnsmasq-serving-others');
     await sh(h, 'dnsmasq-serving-others', `printf 'nameserver ${up.ip}\\n' > /etc/resolv.conf
 printf '# the LAN resolver\\ndomain=lan\\naddress=/served.lan/10.77.0.9\\n' > /etc/dnsmasq.d/lan.conf
 systemctl enable dnsmasq >/dev/null 2>&1; systemctl restart dnsmasq

@@ -1,4 +1,5 @@
 import { sh, type Scenario } from './types.js';
+import { labUpstream } from './shared.js';
 
 export const noDnsCache: Scenario = {
   name: 'no-dns-cache',
@@ -6,8 +7,7 @@ export const noDnsCache: Scenario = {
   phase: 1,
   limits: "the resolver points straight at the lab upstream; Docker bind-mounts /etc/resolv.conf into containers, so it can be rewritten in place but not replaced by rename.",
   async setup(h, all) {
-    const up = all.find((x) => x.scenarios.includes('dns-upstream'));
-    if (!up) throw new Error('scenario no-dns-cache needs a host with dns-upstream in the same lab');
+    const up = labUpstream(all, 'no-dns-cache');
     await sh(h, 'no-dns-cache', `printf 'nameserver ${up.ip}\\n' > /etc/resolv.conf
 systemctl disable --now dnsmasq >/dev/null 2>&1 || true
 getent hosts probe.fleet.test >/dev/null`);

@@ -1,4 +1,6 @@
-// Pieces several scenarios use: a tiny inner image, and a local apt repository of stand-in packages.
+// Pieces several scenarios use: a tiny inner image, a local apt repository of stand-in packages,
+// the lab's DNS upstream.
+import type { ScenarioHost } from './types.js';
 
 /** fleet-lab/busybox in the host's own engine, from the busybox-static package (no registry). */
 export const LOAD_BUSYBOX = `if ! docker image inspect fleet-lab/busybox >/dev/null 2>&1; then
@@ -30,4 +32,11 @@ echo 'deb [trusted=yes] file:/srv/fleet-repo ./' > /etc/apt/sources.list.d/fleet
 apt-get update -qq
 ${install ? `DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${install} >/dev/null` : ''}
 rm -rf "$w"`;
+}
+
+/** The lab host that serves DNS to the others (scenario dns-upstream), which `scenario` needs. */
+export function labUpstream(all: readonly ScenarioHost[], scenario: string): ScenarioHost {
+  const up = all.find((x) => x.scenarios.includes('dns-upstream'));
+  if (!up) throw new Error(`scenario ${scenario} needs a host with dns-upstream in the same lab`);
+  return up;
 }

@@ -1,4 +1,5 @@
 import { sh, type Scenario } from './types.js';
+import { labUpstream } from './shared.js';
 
 export const systemdResolved: Scenario = {
   name: 'systemd-resolved',
@@ -6,8 +7,7 @@ export const systemdResolved: Scenario = {
   phase: 1,
   limits: "systemd-resolved with the lab upstream as its global DNS= (resolved.conf) and /etc/resolv.conf linked to its stub; Docker's bind mount of resolv.conf is unmounted for that. No DHCP or networkd: no per-link servers.",
   async setup(h, all) {
-    const up = all.find((x) => x.scenarios.includes('dns-upstream'));
-    if (!up) throw new Error('scenario systemd-resolved needs a host with dns-upstream in the same lab');
+    const up = labUpstream(all, 'systemd-resolved');
     await sh(h, 'systemd-resolved', `printf '[Resolve]\\nDNS=${up.ip}\\n' > /etc/systemd/resolved.conf
 umount /etc/resolv.conf 2>/dev/null || true
 ln -sf ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf
