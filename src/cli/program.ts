@@ -259,9 +259,11 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('-i, --inventory <file>', 'inventory (default: the one the run used)')
     .option('-l, --limit <pattern>', 'only these hosts')
     .option('-b, --become', 'use sudo (default: as the inventory says)')
+    .option('-C, --check', 'show what it would restore on each host, change nothing', false)
+    .option('-y, --yes', 'roll back without asking (required without a terminal)', false)
     .addOption(new Option('-f, --forks <n>', 'hosts worked on at once').default(50).argParser((v) => positiveInt(v, '--forks')))
     .action(async (id: string, o) => {
-      code = await rollbackRun(io, id, { inventory: o.inventory, limit: o.limit, become: o.become, becomePassword: io.env.FLEET_BECOME_PASSWORD, forks: o.forks }).catch((e: Error) => {
+      code = await rollbackRun(io, id, { inventory: o.inventory, limit: o.limit, become: o.become, becomePassword: io.env.FLEET_BECOME_PASSWORD, forks: o.forks, check: o.check, yes: o.yes }).catch((e: Error) => {
         throw e instanceof FleetError ? e : new FleetError(e.message, ExitCode.invalidInput);
       });
     });

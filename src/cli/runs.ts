@@ -7,9 +7,11 @@ import { discoverGuests } from '../engine/discover.js';
 import { abandonedOn, Journal, runState, stateNote } from '../engine/journal.js';
 import { Remote } from '../engine/remote.js';
 import { rollbackHost } from '../engine/rollback.js';
+import type { RollbackReport } from '../engine/results.js';
 import { becomeOf, loadInventory, selectHosts, toConnectionSpec, type Inventory } from '../inventory/index.js';
 import type { Playbook } from '../playbook/model.js';
 import { mapPool } from '../util/pool.js';
+import { confirmYes } from './prompt.js';
 import type { CliIO } from './io.js';
 import { countsText, rolloutLines } from '../report/format.js';
 import { styleFor } from '../report/style.js';
@@ -90,7 +92,7 @@ export function showRun(io: CliIO, id: string, json: boolean, dir?: string): num
   return ExitCode.ok;
 }
 
-export async function rollbackRun(io: CliIO, id: string, o: { inventory?: string; limit?: string; become?: boolean; becomePassword?: string; forks: number }): Promise<number> {
+export async function rollbackRun(io: CliIO, id: string, o: { inventory?: string; limit?: string; become?: boolean; becomePassword?: string; forks: number; check?: boolean; yes?: boolean }): Promise<number> {
   const journal = journalOf();
   const entry = journal.read(id);
   if (entry.mode !== 'apply') throw new FleetError(`run ${id} was a dry run (${entry.mode}); nothing to roll back`, ExitCode.invalidInput);
@@ -105,21 +107,42 @@ export async function rollbackRun(io: CliIO, id: string, o: { inventory?: string
   if (hosts.length === 0) throw new FleetError(`no host of run ${id} matches${o.limit ? ` --limit ${o.limit} in` : ''} ${invFile}`, ExitCode.invalidInput);
   const pool = new ConnectionPool();
   try {
-    const results = await mapPool(hosts, o.forks, async (host) => {
-      const vars = inventory.hosts.get(host)!.vars;
-      const b = becomeOf(vars);
-      try {
-        const t = await pool.get(host, toConnectionSpec(vars, (n) => inventory.hosts.get(n)?.vars));
-        return rollbackHost(host, new Remote(t, { enabled: o.become ?? b.become, user: b.becomeUser, password: o.becomePassword }), id);
-      } catch (e) {
-        return { host, restored: [], failed: [], error: (e as Error).message };
+    const each = (check: boolean) =>
+      mapPool(hosts, o.forks, async (host): Promise<RollbackReport> => {
+        const vars = inventory.hosts.get(host)!.vars;
+        const b = becomeOf(vars);
+        try {
+          const t = await pool.get(host, toConnectionSpec(vars, (n) => inventory.hosts.get(n)?.vars));
+          return await rollbackHost(host, new Remote(t, { enabled: o.become ?? b.become, user: b.becomeUser, password: o.becomePassword }), id, check);
+        } catch (e) {
+          return { host, restored: [], failed: [], error: (e as Error).message };
+        }
+      });
+    // first what it will do, per host (one read of each host's manifest); then, confirmed, do it
+    const plan = await each(true);
+    const todo = plan.filter((r) => r.planned?.length);
+    for (const r of plan) {
+      if (r.planned?.length) io.stdout.write(`${r.host}: will ${r.planned.length === 1 ? '' : `(${r.planned.length}) `}${r.planned.join('; ')}\n`);
+      if (r.failed.length) io.stdout.write(`${r.host}: will not restore: ${r.failed.join('; ')}\n`);
+      if (r.error) io.stdout.write(`${r.host}: ${r.error}\n`);
+    }
+    const unreachable = plan.some((r) => r.error && !/^already rolled back|^nothing recorded/.test(r.error));
+    io.stdout.write(`Rollback of run ${id}: ${todo.length} of ${plan.length} host${plan.length === 1 ? '' : 's'} to restore, ${todo.reduce((n, r) => n + r.planned!.length, 0)} changes to undo.\n`);
+    if (o.check || todo.length === 0) return unreachable ? ExitCode.failedHosts : ExitCode.ok;
+    if (!o.yes) {
+      if (!io.stdin.isTTY) throw new FleetError('fleet rollback changes hosts: without a terminal it needs --yes (see what it does with --check)', ExitCode.refused);
+      if (!(await confirmYes(`Roll back run ${id} on ${todo.length} host${todo.length === 1 ? '' : 's'}? Only 'yes' will be accepted to approve.\n  Enter a value: `, io.stdin, io.stdout))) {
+        io.stdout.write('rollback cancelled: nothing changed\n');
+        return ExitCode.refused;
       }
-    });
+    }
+    const results = await each(false);
     let code: number = ExitCode.ok;
     for (const r of results) {
       io.stdout.write(`${r.host}: restored ${r.restored.length}${r.restored.length ? ` (${r.restored.join('; ')})` : ''}\n`);
       if (r.failed.length) io.stdout.write(`${r.host}: could not restore: ${r.failed.join('; ')}\n`);
       if (r.error) io.stdout.write(`${r.host}: ${r.error}\n`);
+      if (r.incomplete) io.stdout.write(`${r.host}: not marked rolled back: \`fleet rollback ${id}\` again retries what is left\n`);
       if (r.failed.length || (r.error && !/^already rolled back|^nothing recorded/.test(r.error))) code = ExitCode.failedHosts;
     }
     entry.rollbacks = [...(entry.rollbacks ?? []), { at: new Date().toISOString(), hosts: results.map((r) => ({ host: r.host, restored: r.restored, failed: [...r.failed, ...(r.error ? [r.error] : [])] })) }];

@@ -145,7 +145,11 @@ else echo ${`cannot restore package ${e.name} ${e.version}: that version is no l
 export function rollbackScript(runId: string, entries: readonly ManifestEntry[], lock = lockShell(runId)): string {
   return `${stateDirShell(runId)}
 ${lock}[ -f "$S/rolled-back" ] && { echo "already rolled back at $(cat "$S/rolled-back")"; exit 0; }
-${ROLLBACK_FUNCTIONS}${[...entries].reverse().map(undo).join('\n')}
-date -u +%FT%TZ > "$S/rolled-back"
+${ROLLBACK_FUNCTIONS}rm -f "$S/rb-incomplete"
+{
+${[...entries].reverse().map(undo).join('\n')}
+} | while IFS= read -r fleet_l; do printf '%s\n' "$fleet_l"; case $fleet_l in 'cannot restore '*) : > "$S/rb-incomplete" ;; esac; done
+# marked done only when everything was restored: a second rollback retries what is left
+if [ -e "$S/rb-incomplete" ]; then rm -f "$S/rb-incomplete"; echo 'fleet-rb incomplete'; else date -u +%FT%TZ > "$S/rolled-back"; fi
 `;
 }

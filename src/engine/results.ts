@@ -195,5 +195,9 @@ export interface RollbackReport {
   restored: string[];
   /** what could not be restored, with the reason */
   failed: string[];
+  /** check: what undoing the run would do, newest first */
+  planned?: string[];
+  /** parts failed: the run is not marked rolled back there, so a second rollback retries */
+  incomplete?: boolean;
   error?: string;
 }

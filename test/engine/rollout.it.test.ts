@@ -42,7 +42,7 @@ describe('rollout', () => {
     const show = await fleet(['runs', 'show', runId!]);
     expect(show.stdout).toMatch(/stopped: batch 1\/2/);
     expect(show.stdout).toMatch(/rolled back c1 at/);
-    const again = await fleet(['rollback', runId!, '--limit', 'c1']);
+    const again = await fleet(['rollback', runId!, '--limit', 'c1', '--yes']);
     expect(again.stdout).toMatch(/c1: already rolled back/);
   });
 
@@ -54,7 +54,26 @@ describe('rollout', () => {
     expect(applied.code, applied.out).toBe(0);
     expect(await out(p, "dpkg-query -W -f='${Version}' containerd.io; echo; apt-mark showhold; systemctl is-active dnsmasq")).toBe('1.7.28-1\ncontainerd.io\nactive\n');
     const runId = /run (\S+): details/.exec(applied.out)![1]!;
-    const rb = await fleet(['rollback', runId]);
+    const changed = '1.7.28-1\ncontainerd.io\nactive\n';
+    const now = () => out(p, "dpkg-query -W -f='${Version}' containerd.io; echo; apt-mark showhold; systemctl is-active dnsmasq");
+    // first what it will do, and nothing changes; without a terminal it needs --yes
+    const preview = await fleet(['rollback', runId, '--check']);
+    expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/^pkg: will \(\d+\) .*install package containerd\.io 1\.7\.28-2 again/m);
+    expect(preview.stdout).toMatch(/^Rollback of run \S+: 1 of 1 host to restore, \d+ changes to undo\.$/m);
+    const unasked = await fleet(['rollback', runId]);
+    expect(unasked.code).toBe(5);
+    expect(unasked.stderr).toMatch(/without a terminal it needs --yes/);
+    expect(await now()).toBe(changed);
+    // a part that cannot be restored (its version gone from apt): the rest is, the run stays to do
+    await p.exec('mv /etc/apt/sources.list.d/fleet-lab.list /root/ && apt-get update -qq >/dev/null 2>&1');
+    const partial = await fleet(['rollback', runId, '--yes']);
+    expect(partial.code, partial.stdout).toBe(2);
+    expect(partial.stdout).toMatch(/^pkg: could not restore: .*package containerd\.io 1\.7\.28-2: that version is no longer installable/m);
+    expect(partial.stdout).toMatch(/^pkg: not marked rolled back: `fleet rollback \S+` again retries what is left$/m);
+    // the version is back: the second rollback does what was left
+    await p.exec('mv /root/fleet-lab.list /etc/apt/sources.list.d/ && apt-get update -qq >/dev/null 2>&1');
+    const rb = await fleet(['rollback', runId, '--yes']);
     expect(rb.code, rb.stdout + rb.stderr).toBe(0);
     expect(rb.stdout).toMatch(/pkg: restored \d+ \(.*package containerd\.io 1\.7\.28-2.*\)/);
     expect(await out(p, "dpkg-query -W -f='${Version}' containerd.io; echo; apt-mark showhold; systemctl is-active dnsmasq; systemctl is-enabled dnsmasq; test -e /etc/fleet-new.conf && echo yes || echo no")).toBe(before);

@@ -163,7 +163,7 @@ describe('broken and hostile hosts at the transport', () => {
       expect(again.code, again.stdout + again.stderr).toBe(0);
       expect(again.report().hosts.flatMap((x) => x.tasks.filter((t) => t.status !== 'ok').map((t) => `${x.host}: ${t.task} ${t.status}`))).toEqual([]);
       // rollback reads the script's own output too: it restores what the first apply did
-      const back = await fleet(['rollback', r.report().runId, '-i', inv]);
+      const back = await fleet(['rollback', r.report().runId, '-i', inv, '--yes']);
       expect(back.code, back.stdout + back.stderr).toBe(0);
       for (const h of [a, b]) {
         expect(back.stdout).toMatch(new RegExp(`^${h.name}: restored [1-9]\\d* \\(.*/srv/banner/a\\.conf`, 'm'));

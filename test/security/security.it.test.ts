@@ -71,7 +71,7 @@ describe('security (issue 17) on a real host', () => {
     await sh(`printf '%s\\n' 'created /home/mallory/canary' 'v2 created /home/mallory/canary%0A' 'v2 created /home/mallory/app/../canary' 'v2 file /home/mallory/canary' 'v2 created home/mallory/canary' >> ${m}`);
     // mallory swaps her directory for a link to a root directory
     await sh(`runuser -u mallory -- sh -c 'mv /home/mallory/app /home/mallory/app.old && ln -s /etc/fleet-victim /home/mallory/app'`);
-    const rb = await fleet(['rollback', id], { cwd: dir });
+    const rb = await fleet(['rollback', id, '--yes'], { cwd: dir });
     const out = rb.stdout + rb.stderr;
     expect(out).toContain('h1: restored 2 (file /srv/fleet-sec/old.conf; absence of /srv/fleet-sec/app.conf)');
     expect(await sh('cat /home/mallory/canary /etc/fleet-victim/fleet.conf /srv/fleet-sec/old.conf; ls /srv/fleet-sec')).toBe('mine\nvictim\nold\nold.conf\n');

@@ -153,7 +153,7 @@ describe('pct connection through a lab Proxmox node', () => {
 
   it('rolls back a run inside a guest from the backups it took there', async () => {
     const runId = (JSON.parse(readFileSync(join(dir, 'apply.json'), 'utf8')) as { runId: string }).runId;
-    const r = await fleet(['rollback', runId, '-i', lab.inventoryPath, '--limit', 'pve1-web1']);
+    const r = await fleet(['rollback', runId, '-i', lab.inventoryPath, '--limit', 'pve1-web1', '--yes']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await out("grep -c '^MaxAuthTries 3$' /var/lib/lxc/101/rootfs/etc/ssh/sshd_config || true")).toBe('0\n');
     // the other guests keep their change
