@@ -2,7 +2,7 @@
 // writes it (the writer, the shell, fleet_record); rollback reads back only lines fleet can have
 // written, and its script quotes every value it acts on.
 import { spawnSync } from 'node:child_process';
-import { lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -117,7 +117,9 @@ describe('rollbackScript', () => {
     const state = join(d, 'state');
     mkdirSync(state);
     const r = spawnSync('/bin/sh', ['-s'], { input: local(state, rollbackScript('r1', [{ kind: 'created', path: join(d, 'link', 'f') }], '')), encoding: 'utf8' });
-    expect(r.stdout).toBe(`cannot restore absence of ${d}/link/f: ${d}/link is a symlink owned by another user\n`);
+    expect(r.stdout).toBe(`cannot restore absence of ${d}/link/f: ${d}/link is a symlink owned by another user\nfleet-rb incomplete\n`);
     expect(readFileSync(join(d, 'real', 'f'), 'utf8')).toBe('keep\n');
+    // not marked done: a later rollback tries it again
+    expect(existsSync(join(state, 'rolled-back'))).toBe(false);
   });
 });
