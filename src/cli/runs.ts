@@ -5,12 +5,12 @@ import { ExitCode, FleetError } from '../errors.js';
 import { ConnectionPool } from '../engine/connections.js';
 import { discoverGuests } from '../engine/discover.js';
 import { abandonedOn, Journal, runState, stateNote } from '../engine/journal.js';
-import { Remote } from '../engine/remote.js';
+import { eachHost } from '../engine/each-host.js';
+import { capList } from '../report/groups.js';
 import { rollbackHost } from '../engine/rollback.js';
 import type { RollbackReport } from '../engine/results.js';
-import { becomeOf, loadInventory, selectHosts, toConnectionSpec, type Inventory } from '../inventory/index.js';
+import { loadInventory, selectHosts, type Inventory } from '../inventory/index.js';
 import type { Playbook } from '../playbook/model.js';
-import { mapPool } from '../util/pool.js';
 import { confirmYes } from './prompt.js';
 import type { CliIO } from './io.js';
 import { countsText, rolloutLines } from '../report/format.js';
@@ -25,8 +25,7 @@ const journalOf = (dir?: string) => new Journal(dir);
  *  newest 200 entries are looked at (a run that old has long been noted). */
 export function noteAbandoned(io: CliIO, hosts: readonly string[], dir?: string): void {
   for (const { entry, hosts: cut } of abandonedOn(journalOf(dir).list({ recent: 200, running: true }), hosts)) {
-    const names = cut.length > 5 ? `${cut.slice(0, 5).join(', ')} and ${cut.length - 5} more` : cut.join(', ');
-    io.stderr.write(`fleet: note: run ${entry.id} (apply of ${entry.playbook}, started ${entry.startedAt}) was abandoned before it finished on ${names}; ${cut.length === 1 ? 'its' : 'their'} state may be partly changed (backups kept): see \`fleet runs show ${entry.id}\`\n`);
+    io.stderr.write(`fleet: note: run ${entry.id} (apply of ${entry.playbook}, started ${entry.startedAt}) was abandoned before it finished on ${capList(cut, 5)}; ${cut.length === 1 ? 'its' : 'their'} state may be partly changed (backups kept): see \`fleet runs show ${entry.id}\`\n`);
   }
 }
 
@@ -107,17 +106,8 @@ export async function rollbackRun(io: CliIO, id: string, o: { inventory?: string
   if (hosts.length === 0) throw new FleetError(`no host of run ${id} matches${o.limit ? ` --limit ${o.limit} in` : ''} ${invFile}`, ExitCode.invalidInput);
   const pool = new ConnectionPool();
   try {
-    const each = (check: boolean) =>
-      mapPool(hosts, o.forks, async (host): Promise<RollbackReport> => {
-        const vars = inventory.hosts.get(host)!.vars;
-        const b = becomeOf(vars);
-        try {
-          const t = await pool.get(host, toConnectionSpec(vars, (n) => inventory.hosts.get(n)?.vars));
-          return await rollbackHost(host, new Remote(t, { enabled: o.become ?? b.become, user: b.becomeUser, password: o.becomePassword }), id, check);
-        } catch (e) {
-          return { host, restored: [], failed: [], error: (e as Error).message };
-        }
-      });
+    const each = async (check: boolean) =>
+      (await eachHost(inventory, hosts, { forks: o.forks, become: o.become, becomePassword: o.becomePassword, pool }, (remote, host) => rollbackHost(host, remote, id, check))).map((r): RollbackReport => (r.ok ? r.value : { host: r.host, restored: [], failed: [], error: r.error }));
     // first what it will do, per host (one read of each host's manifest); then, confirmed, do it
     const plan = await each(true);
     const todo = plan.filter((r) => r.planned?.length);

@@ -1,4 +1,5 @@
-// One thing on each selected host, for the triage commands (`fleet run`, `fleet facts`): connect
+// One thing on each selected host, for the commands that are no playbook run (`fleet run`,
+// `fleet facts`, `fleet rollback`): connect
 // as a run would (inventory vars, ~/.ssh/config, become), bounded concurrency, a failing host
 // never stops the others.
 import { ExitCode, FleetError } from '../errors.js';
@@ -15,6 +16,8 @@ export interface EachHostOptions {
   /** true: use sudo whatever the inventory says; undefined: as the inventory says */
   become?: boolean;
   becomePassword?: string;
+  /** connections to reuse across calls (closed by the caller); default: this call's own */
+  pool?: ConnectionPool;
 }
 
 /** The hosts `limit` selects; none is invalid input (a typo must not look like a quiet fleet). */
@@ -25,7 +28,7 @@ export function selected(inventory: Inventory, limit: string | undefined): strin
 }
 
 export async function eachHost<R>(inventory: Inventory, hosts: readonly string[], o: EachHostOptions, fn: (remote: Remote, host: string) => Promise<R>): Promise<HostOutcome<R>[]> {
-  const pool = new ConnectionPool();
+  const pool = o.pool ?? new ConnectionPool();
   try {
     return await mapPool(hosts, o.forks, async (host): Promise<HostOutcome<R>> => {
       const vars = inventory.hosts.get(host)?.vars ?? {};
@@ -38,6 +41,6 @@ export async function eachHost<R>(inventory: Inventory, hosts: readonly string[]
       }
     });
   } finally {
-    await pool.closeAll();
+    if (!o.pool) await pool.closeAll();
   }
 }
