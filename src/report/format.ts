@@ -5,7 +5,7 @@ import type { Impact } from '../types.js';
 import { renderDiff } from './diff.js';
 import type { Style } from './style.js';
 import { formatLoc } from '../errors.js';
-import { hostList } from './groups.js';
+import { capList, hostList } from './groups.js';
 
 const LABEL: Record<TaskResult['status'], string> = { ok: 'ok', changed: 'changed', 'would-change': 'would change', skipped: 'skipped', failed: 'FAILED' };
 export const PROVISIONAL = 'planned on facts an earlier change would alter';
@@ -151,8 +151,6 @@ export function planText(report: RunReport, s: Style, o: PlanTextOptions): strin
 
 /** A task the plan shows: it would change, failed, or found a problem. */
 const shown = (t: TaskResult): boolean => t.status === 'would-change' || t.status === 'changed' || t.status === 'failed' || Boolean(t.checks?.some((c) => c.status === 'finding'));
-
-const capList = (items: readonly string[], n: number): string => (items.length <= n ? items.join(', ') : `${items.slice(0, n).join(', ')} and ${items.length - n} more`);
 
 const indent = (text: string, pre: string): string[] => text.split('\n').map((l) => pre + l);
 

@@ -17,9 +17,10 @@ export function groupHosts<T, K>(items: readonly T[], host: (t: T) => string, ke
   return [...groups.values()].sort((a, b) => b.hosts.length - a.hosts.length);
 }
 
+/** "a, b, c" or, past `n` names, "a, b, c and 37 more". */
+export const capList = (items: readonly string[], n: number): string => (items.length <= n ? items.join(', ') : `${items.slice(0, n).join(', ')} and ${items.length - n} more`);
+
 /** "3 hosts: a, b, c" or, past `cap` names, "40 hosts: a, b, c and 37 more". */
 export function hostList(hosts: readonly string[], cap = 8): string {
-  const shown = hosts.slice(0, cap).join(', ');
-  const more = hosts.length > cap ? ` and ${hosts.length - cap} more` : '';
-  return `${hosts.length} host${hosts.length === 1 ? '' : 's'}: ${shown}${more}`;
+  return `${hosts.length} host${hosts.length === 1 ? '' : 's'}: ${capList(hosts, cap)}`;
 }

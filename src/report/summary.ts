@@ -1,6 +1,7 @@
 // The summary where the decision is made (Terraform's `Plan: …` line, for fleets): hosts by outcome,
 // changes by kind, what they interrupt, and how the rollout would go (batches, health gates).
 import type { ChangeRecord, HostReport, RunReport, TaskResult } from '../engine/results.js';
+import { capList } from './groups.js';
 import { batches } from '../engine/batches.js';
 import { gateCommand } from '../engine/rollout.js';
 import type { Play } from '../playbook/model.js';
@@ -115,8 +116,7 @@ export function planSummary(report: Pick<RunReport, 'hosts'>, s: Style, rollout?
 /** Batches over the hosts the apply runs on, as the engine cuts them (engine/batches.ts). */
 export function rolloutText(play: RolloutPlay['play'], hosts: string[]): string {
   const groups = batches(hosts, play.serial);
-  const named = (b: string[]) => (b.length <= 3 ? b.join(', ') : `${b.slice(0, 3).join(', ')} and ${b.length - 3} more`);
-  const shown = groups.slice(0, 4).map((b, i) => `${i === 0 && groups.length > 1 ? 'canary ' : ''}${named(b)} (${plural(b.length, 'host')})`);
+  const shown = groups.slice(0, 4).map((b, i) => `${i === 0 && groups.length > 1 ? 'canary ' : ''}${capList(b, 3)} (${plural(b.length, 'host')})`);
   const order = groups.length === 1 ? (hosts.length === 1 ? 'its 1 host' : `all ${hosts.length} hosts at once`) : `${groups.length} batches (serial ${play.serial!.join(', ')}): ${shown.join(', then ')}${groups.length > 4 ? `, then ${plural(groups.length - 4, 'more batch', 'more batches')}` : ''}`;
   const gate = play.health.length ? `health gate ${play.health.map(planGate).join(', ')} after each batch` : 'no health gate';
   const stops = [
