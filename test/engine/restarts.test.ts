@@ -19,14 +19,7 @@ import { atomicWrite, sh } from '../../src/shell/sh.js';
 import type { RestartArgs } from '../../src/tasks/lib/service-restart.js';
 import type { Mode } from '../../src/engine/results.js';
 
-const readFile = (path: string) => ({
-  key: `test-file:${path}`,
-  probe: sh`if [ -f ${path} ]; then echo present; base64 -w0 ${path}; fi`,
-  parse: (out: string) => {
-    const [flag, b64 = ''] = out.split('\n');
-    return flag === 'present' ? Buffer.from(b64, 'base64').toString('utf8') : undefined;
-  },
-});
+import { readFile } from '../support/test-tasks.js';
 
 /** Writes SVC.conf and asks for SVC to restart (or reload); converged once SVC.running has it. */
 const confTask = defineTask({

@@ -4,7 +4,8 @@ import { object, string, optional, withDefault, bool } from '../../src/schema/sc
 import { sh, atomicWrite } from '../../src/shell/sh.js';
 import { TaskRegistry } from '../../src/tasks/registry.js';
 
-const readFile = (path: string) => ({
+/** a file's text, or undefined when there is none (a fact for test tasks) */
+export const readFile = (path: string) => ({
   key: `test-file:${path}`,
   probe: sh`if [ -f ${path} ]; then echo present; base64 -w0 ${path}; fi`,
   parse: (out: string) => {
