@@ -9,13 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../support/lab.js';
 import { fleet, FLEET_BIN } from '../support/cli.js';
-import { apply, bText, expectVersion, journalDir, journalEntries, PLAYBOOK, sh, until, work } from './kit.js';
+import { apply, baseline as baselineOn, bText, expectVersion, journalDir, journalEntries, nap, PLAYBOOK, sh, until, work } from './kit.js';
 
 describe('the controller: signals, the journal, keys and files', () => {
   let lab: Lab;
   let bad: LabHost;
   let good: LabHost[];
-  const nap = (h: LabHost, s: number) => h.exec(`echo ${s} > /etc/fleet-nap`);
 
   beforeAll(async () => {
     lab = await startLab({ hosts: 3, kind: 'light' });
@@ -25,12 +24,7 @@ describe('the controller: signals, the journal, keys and files', () => {
     await lab?.stop();
   });
 
-  async function baseline(dir: string, s: number) {
-    for (const h of lab.hosts) await nap(h, 0);
-    const r = await apply(lab.inventoryPath, dir, 1, `${dir.replace(/\W/g, '')}-v1`);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
-    await nap(bad, s);
-  }
+  const baseline = (dir: string, s: number) => baselineOn(lab, bad, dir, s);
 
   /** `fleet apply` of version 2 as a child process, journaled in `journal`, stopped by the caller */
   function startApply(dir: string, journal: string) {

@@ -7,13 +7,12 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../support/lab.js';
 import { FLEET_BIN } from '../support/cli.js';
-import { apply, bText, docker, expectBackups, expectConverges, expectVersion, expectWhole, inMountNs, journalDir, journalEntries, PLAYBOOK, sh, until } from './kit.js';
+import { apply, baseline as baselineOn, bText, docker, expectBackups, expectConverges, expectVersion, expectWhole, inMountNs, journalDir, journalEntries, nap, PLAYBOOK, sh, until } from './kit.js';
 
 describe('faults in the lab', () => {
   let lab: Lab;
   let bad: LabHost;
   let good: LabHost[];
-  const nap = (h: LabHost, s: number) => h.exec(`echo ${s} > /etc/fleet-nap`);
 
   beforeAll(async () => {
     lab = await startLab({ hosts: 3, kind: 'light' });
@@ -23,13 +22,7 @@ describe('faults in the lab', () => {
     await lab?.stop();
   });
 
-  /** version 1 everywhere, then the slow step takes `s` seconds on the faulty host only */
-  async function baseline(dir: string, s: number) {
-    for (const h of lab.hosts) await nap(h, 0);
-    const r = await apply(lab.inventoryPath, dir, 1, `${dir.replace(/\W/g, '')}-v1`);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
-    await nap(bad, s);
-  }
+  const baseline = (dir: string, s: number) => baselineOn(lab, bad, dir, s);
   const hostOf = (r: { report: () => { hosts: { host: string; status: string; error?: string; tasks: { task: string; status: string; reason?: string }[] }[] } }, name: string) => r.report().hosts.find((x) => x.host === name)!;
   /** the other hosts finish while the faulty host is still busy (waited for: their apply runs
    *  alongside), then hold version 2 whole */

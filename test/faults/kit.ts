@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
-import type { LabHost } from '../support/lab.js';
+import type { Lab, LabHost } from '../support/lab.js';
 import { fleet, type CliResult } from '../support/cli.js';
 import { parseManifest } from '../../src/engine/manifest.js';
 
@@ -51,6 +51,17 @@ export function apply(inventory: string, dir: string, ver: number, name: string,
 }
 
 /** Poll until `cmd` succeeds on the host (e.g. the slow step is running). */
+/** The playbook's slow step takes `s` seconds on this host (0: none). */
+export const nap = (h: LabHost, s: number) => h.exec(`echo ${s} > /etc/fleet-nap`);
+
+/** version 1 everywhere, then the slow step takes `s` seconds on the faulty host only */
+export async function baseline(lab: Lab, bad: LabHost, dir: string, s: number): Promise<void> {
+  for (const h of lab.hosts) await nap(h, 0);
+  const r = await apply(lab.inventoryPath, dir, 1, `${dir.replace(/\W/g, '')}-v1`);
+  expect(r.code, r.stderr + r.stdout).toBe(0);
+  await nap(bad, s);
+}
+
 export async function until(h: LabHost, cmd: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while ((await h.exec(cmd)).code !== 0) {
